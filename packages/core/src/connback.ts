@@ -1,0 +1,653 @@
+import { BackoffPolicy } from './backoff.js';
+import {
+  AttemptCancellation,
+  type Cancellable,
+  isCancellable,
+  isCancelled,
+  onCancelled,
+} from './cancellation.js';
+import { checkConnector, type Connector } from './connector.js';
+import { ConnbackError, ErrorCode, toError } from './errors.js';
+import { type Event, EventChannel } from './events.js';
+import { Heartbeat, type Timers } from './heartbeat.js';
+import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
+import type { Attempt, ConnbackState, InternalState, StateChange } from './state.js';
+
+/** The second argument of `onconnect`: tells the first connect from a reconnect. */
+export interface ConnectInfo {
+  /** False for the first connect of this Connback, true for every later one. */
+  readonly reconnect: boolean;
+  /** Number of the attempt that connected, within its outage (1 for the first). */
+  readonly attempt: number;
+}
+
+/** A snapshot of a Connback's counters, as `stats` returns it. */
+export interface ConnbackStats {
+  readonly state: ConnbackState;
+  /** Attempts made over the Connback's life. */
+  readonly attempts: number;
+  /** Attempts made in the current outage (0 while connected and stable). */
+  readonly outageAttempts: number;
+  /** Attempts that failed (rejected, threw, timed out). */
+  readonly failedAttempts: number;
+  /** Successful connects, the first included. */
+  readonly connects: number;
+  /** Successful connects after the first. */
+  readonly reconnects: number;
+  /** Live connections that were lost (not counting `end()` and `reconnect()`). */
+  readonly drops: number;
+  /** The last error of an attempt or a connection, if any. */
+  readonly lastError: Error | undefined;
+  /** When the current connection opened; undefined while not connected. */
+  readonly connectedSince: Date | undefined;
+  /** The backoff delay (ms) of the wait in progress; undefined when not waiting. */
+  readonly nextDelay: number | undefined;
+}
+
+interface Waiter<T> {
+  resolve(client: T): void;
+  reject(error: Error): void;
+  unsubscribe: (() => void) | undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function monotonicNow(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+/** A promise whose rejection is not reported as unhandled when the caller ignores it. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * Keeps one connection alive through a {@link Connector}: connect timeout, backoff with jitter,
+ * keepalive, and a lifecycle in which at most one attempt is in flight and at most one client is
+ * live. Eager by default: the first attempt starts right after the constructor returns.
+ *
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` when an option or the connector is not valid.
+ */
+export class Connback<T> {
+  readonly #connector: Connector<T>;
+  readonly #options: ResolvedConnbackOptions;
+  readonly #policy: BackoffPolicy;
+  readonly #timers: Timers;
+  #state: InternalState<T> = { name: 'idle' };
+  /** An outage is under way: onoffline fired and no connect since. */
+  #outage = false;
+  /** The eager start is still to come. */
+  #autoStart: boolean;
+  /** `reconnect()` was called while `end()` was closing: start again once it is done. */
+  #restartAfterEnd = false;
+  /** Bumped each time `reconnect()` starts a new chain of attempts; scopes its token. */
+  #chain = 0;
+  readonly #waiters = new Set<Waiter<T>>();
+  #counters = { attempts: 0, failedAttempts: 0, connects: 0, drops: 0 };
+  #lastError: Error | undefined;
+  #nextDelay: number | undefined;
+
+  readonly #errorChannel = new EventChannel<[Error]>(() => {
+    // A throwing onerror listener has nowhere left to report to; the other listeners still run.
+  });
+  readonly #connectChannel = new EventChannel<[T, ConnectInfo]>((e) => this.#listenerFailed(e));
+  readonly #reconnectChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
+  readonly #closeChannel = new EventChannel<[boolean]>((e) => this.#listenerFailed(e));
+  readonly #offlineChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
+  readonly #endChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
+  readonly #failChannel = new EventChannel<[Error, ConnbackError]>((e) => this.#listenerFailed(e));
+  readonly #stateChannel = new EventChannel<[StateChange]>((e) => this.#listenerFailed(e));
+
+  /** A client is live: `(client, { reconnect, attempt })`. */
+  readonly onconnect: Event<[client: T, info: ConnectInfo]> = this.#connectChannel.event;
+  /** An attempt starts after a drop, a failed attempt or `reconnect()` (not the first one). */
+  readonly onreconnect: Event<[]> = this.#reconnectChannel.event;
+  /** A live connection closed; `hasError` when it closed because of an error. */
+  readonly onclose: Event<[hasError: boolean]> = this.#closeChannel.event;
+  /** Every error: failed attempts, connection errors, keepalive timeouts, listener throws. */
+  readonly onerror: Event<[error: Error]> = this.#errorChannel.event;
+  /** An outage began (once per outage, after `onclose` or the first failed attempt). */
+  readonly onoffline: Event<[]> = this.#offlineChannel.event;
+  /** `end()` finished (once per `end()`). */
+  readonly onend: Event<[]> = this.#endChannel.event;
+  /** Reconnection stopped for good: `(lastError, reason)`, reason coded `ATTEMPTS_EXHAUSTED` or `RETRY_DECLINED`. */
+  readonly onfail: Event<[lastError: Error, reason: ConnbackError]> = this.#failChannel.event;
+  /** The state changed: `({ from, to })`, fired before the event the change belongs to. */
+  readonly onstatechange: Event<[change: StateChange]> = this.#stateChannel.event;
+
+  constructor(connector: Connector<T>, options?: ConnbackOptions) {
+    checkConnector(connector);
+    this.#connector = connector;
+    this.#options = resolveOptions(options);
+    this.#policy = new BackoffPolicy(this.#options);
+    const unref = this.#options.unref;
+    this.#timers = {
+      set: (callback, ms) => {
+        const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };
+        if (unref) handle.unref?.();
+        return handle;
+      },
+      clear: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+      now: monotonicNow,
+    };
+    this.#autoStart = !this.#options.lazyConnect;
+    // Deferred so that listeners added right after `new` see every event of the first attempt.
+    if (this.#autoStart) queueMicrotask(() => this.#autoStart && this.start());
+  }
+
+  /** Same as `new Connback(connector, options)`. */
+  static create<T>(connector: Connector<T>, options?: ConnbackOptions): Connback<T> {
+    return new Connback(connector, options);
+  }
+
+  /** The options with every default filled in. */
+  get options(): ResolvedConnbackOptions {
+    return this.#options;
+  }
+
+  /** The current state; the boolean getters derive from it. */
+  get state(): ConnbackState {
+    return this.#state.name;
+  }
+
+  /** The live client; `undefined` unless connected. */
+  get client(): T | undefined {
+    return this.#state.name === 'connected' ? this.#state.client : undefined;
+  }
+
+  get connected(): boolean {
+    return this.#state.name === 'connected';
+  }
+
+  get connecting(): boolean {
+    return this.#state.name === 'connecting';
+  }
+
+  /** True during an outage: waiting to retry, or an attempt announced by `onreconnect`. */
+  get reconnecting(): boolean {
+    const s = this.#state;
+    return s.name === 'offline' || (s.name === 'connecting' && s.attempt.reconnect);
+  }
+
+  /** True from `end()` on, until a new start. */
+  get ending(): boolean {
+    return this.#state.name === 'ending' || this.#state.name === 'ended';
+  }
+
+  get ended(): boolean {
+    return this.#state.name === 'ended';
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ConnbackStats {
+    const s = this.#state;
+    return {
+      state: s.name,
+      ...this.#counters,
+      outageAttempts: this.#policy.attempts,
+      reconnects: Math.max(0, this.#counters.connects - 1),
+      lastError: this.#lastError,
+      connectedSince: s.name === 'connected' ? s.connectedAt : undefined,
+      nextDelay: s.name === 'offline' && s.timer !== undefined ? this.#nextDelay : undefined,
+    };
+  }
+
+  /** Starts connecting when idle (`lazyConnect`, or stopped by a cancelled `reconnect`); else nothing. */
+  start(): this {
+    this.#autoStart = false;
+    if (this.#state.name === 'idle') {
+      this.#policy.reset();
+      this.#attempt(false);
+    }
+    return this;
+  }
+
+  /**
+   * Resolves with the live client, or the next one. Starts an idle Connback.
+   * Rejects with `CONNBACK_CANCELLED` when `token` fires, `CONNBACK_ENDED` on `end()`, and the
+   * terminal error when reconnection fails.
+   */
+  ready(token?: Cancellable): Promise<T> {
+    const s = this.#state;
+    if (s.name === 'connected') return Promise.resolve(s.client);
+    if (s.name === 'ended' || s.name === 'ending') {
+      return quiet(Promise.reject(new ConnbackError(ErrorCode.Ended)));
+    }
+    if (s.name === 'failed') return quiet(Promise.reject(s.error));
+    const promise = this.#wait(token, undefined);
+    if (s.name === 'idle') this.start();
+    return promise;
+  }
+
+  /**
+   * Connects again now: while connected the old client is closed first; during a backoff wait the
+   * next attempt starts at once; while an attempt is in flight it is awaited (never a second one);
+   * after `end()` or a failure a fresh episode starts. Resolves with the new client.
+   *
+   * Cancelling `token` before that stops the reconnection this call started (the attempt in flight
+   * is cancelled, state becomes `idle`) and rejects with `CONNBACK_CANCELLED`.
+   */
+  reconnect(token?: Cancellable): Promise<T> {
+    if (token !== undefined && !isCancellable(token)) {
+      throw new TypeError('connback: reconnect(token) takes a CancellationToken or an AbortSignal');
+    }
+    if (token !== undefined && isCancelled(token)) {
+      return quiet(Promise.reject(new ConnbackError(ErrorCode.Cancelled)));
+    }
+    this.#autoStart = false;
+    const s = this.#state;
+    if (s.name === 'connecting') return this.#wait(token, undefined);
+    const chain = ++this.#chain;
+    const promise = this.#wait(token, chain);
+    switch (s.name) {
+      case 'connected':
+        this.#policy.reset();
+        this.#drop(s.client, undefined, false, true);
+        break;
+      case 'offline':
+        this.#attempt(true);
+        break;
+      case 'ending':
+        this.#restartAfterEnd = true;
+        break;
+      default:
+        this.#policy.reset();
+        this.#outage = false;
+        this.#attempt(true);
+    }
+    return promise;
+  }
+
+  /**
+   * Stops for good: cancels the attempt in flight, the backoff wait and the heartbeat, closes the
+   * client with `connector.close(client, force)`, then fires `onclose` (if connected) and `onend`.
+   * Idempotent. Waiting `ready()`/`reconnect()` promises reject with `CONNBACK_ENDED`.
+   */
+  end(force = false): this {
+    const s = this.#state;
+    if (s.name === 'ending' || s.name === 'ended') return this;
+    this.#autoStart = false;
+    this.#outage = false;
+    // Settled first: a reconnect() called from a listener below waits for the restart instead.
+    this.#settleWaiters(undefined, new ConnbackError(ErrorCode.Ended));
+    this.#transition({ name: 'ending' }, new ConnbackError(ErrorCode.Ended));
+    if (s.name === 'connected') {
+      this.#closeClient(s.client, force);
+      this.#closeChannel.fire(false);
+    }
+    // While `ending`, reconnect() is deferred and end()/start() do nothing: the state is still ours.
+    this.#transition({ name: 'ended' });
+    this.#endChannel.fire();
+    if (this.#restartAfterEnd) {
+      this.#restartAfterEnd = false;
+      if (this.#state.name === 'ended') {
+        this.#policy.reset();
+        this.#attempt(true);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Tells connback that other traffic was just sent, so the next ping may wait. The dead-peer
+   * deadline does not move.
+   */
+  reschedulePingTimer(): void {
+    if (this.#state.name === 'connected') this.#state.heartbeat?.postpone();
+  }
+
+  /**
+   * Reports an error of the live connection: one `onerror`, then the connection counts as closed
+   * (one `onclose(true)`) even if the transport's own close follows. Ignored when `client` is
+   * given and is not the live client, or when not connected.
+   */
+  feedError(error: Error, client?: T): void {
+    const s = this.#state;
+    if (s.name !== 'connected' || (client !== undefined && client !== s.client)) return;
+    this.#drop(s.client, toError(error), true, false);
+  }
+
+  /**
+   * Reports that the live connection closed: one `onclose(hasError)`, then reconnection. A second
+   * close, a close of a stale `client`, or a close while not connected is ignored.
+   */
+  feedClose(hasError = false, client?: T): void {
+    const s = this.#state;
+    if (s.name !== 'connected' || (client !== undefined && client !== s.client)) return;
+    this.#drop(s.client, undefined, hasError === true, false);
+  }
+
+  /** Reports a sign of life (a pong, or any data) from the live connection. */
+  feedHeartbeat(client?: T): void {
+    const s = this.#state;
+    if (s.name !== 'connected' || (client !== undefined && client !== s.client)) return;
+    s.heartbeat?.beat();
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  /**
+   * The only place the state changes: disposes what the old state owned, then fires
+   * `onstatechange`. Returns false when a listener already moved the state on (re-entrancy).
+   */
+  #transition(next: InternalState<T>, cancelReason?: unknown): boolean {
+    const prev = this.#state;
+    this.#disposeState(prev, cancelReason);
+    this.#state = next;
+    this.#stateChannel.fire({ from: prev.name, to: next.name });
+    return this.#state === next;
+  }
+
+  #disposeState(state: InternalState<T>, cancelReason: unknown): void {
+    switch (state.name) {
+      case 'connecting': {
+        const { attempt } = state;
+        if (attempt.timer !== undefined) this.#timers.clear(attempt.timer);
+        attempt.timer = undefined;
+        if (!attempt.settled) {
+          attempt.cancellation.cancel(cancelReason ?? new ConnbackError(ErrorCode.Cancelled));
+        }
+        attempt.cancellation.dispose();
+        break;
+      }
+      case 'connected':
+        state.heartbeat?.stop();
+        break;
+      case 'offline':
+        if (state.timer !== undefined) this.#timers.clear(state.timer);
+        state.timer = undefined;
+        break;
+      default:
+    }
+  }
+
+  #attempt(reconnect: boolean): void {
+    const attempt: Attempt = {
+      number: this.#policy.recordAttempt(),
+      reconnect,
+      cancellation: new AttemptCancellation((e) => this.#listenerFailed(e)),
+      timer: undefined,
+      settled: false,
+    };
+    this.#counters.attempts += 1;
+    const timeout = this.#options.connectTimeout;
+    if (timeout > 0) {
+      attempt.timer = this.#timers.set(() => this.#attemptTimedOut(attempt), timeout);
+    }
+    if (!this.#transition({ name: 'connecting', attempt })) return;
+    if (reconnect) {
+      this.#reconnectChannel.fire();
+      if (!this.#isCurrent(attempt)) return;
+    }
+    let result: T | PromiseLike<T>;
+    try {
+      result = this.#connector.connect(this, attempt.cancellation.token);
+    } catch (error) {
+      this.#attemptSettled(attempt, undefined, toError(error));
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (client) => this.#attemptSettled(attempt, client, undefined),
+        (error: unknown) => this.#attemptSettled(attempt, undefined, toError(error)),
+      );
+    } else {
+      this.#attemptSettled(attempt, result, undefined);
+    }
+  }
+
+  #isCurrent(attempt: Attempt): boolean {
+    return this.#state.name === 'connecting' && this.#state.attempt === attempt;
+  }
+
+  #attemptSettled(attempt: Attempt, client: T | undefined, error: Error | undefined): void {
+    if (!this.#isCurrent(attempt)) {
+      // Cancelled by a timeout, end() or reconnect(): a late client is closed and never used;
+      // a late rejection is swallowed (it was already counted, or the attempt was abandoned).
+      if (error === undefined && client !== undefined && client !== null) {
+        this.#closeClient(client, true);
+      }
+      return;
+    }
+    attempt.settled = true;
+    if (error === undefined && (client === undefined || client === null)) {
+      error = new ConnbackError(ErrorCode.NoClient);
+    }
+    if (error !== undefined) {
+      this.#attemptFailed(error);
+    } else {
+      this.#connected(attempt, client as T);
+    }
+  }
+
+  #attemptTimedOut(attempt: Attempt): void {
+    attempt.timer = undefined;
+    if (!this.#isCurrent(attempt)) return;
+    const error = new ConnbackError(
+      ErrorCode.ConnectTimeout,
+      `connect timed out after ${this.#options.connectTimeout} ms`,
+    );
+    attempt.cancellation.cancel(error);
+    // The connector's cancellation listeners ran just now and may have re-entered.
+    if (!this.#isCurrent(attempt)) return;
+    attempt.settled = true;
+    this.#attemptFailed(error);
+  }
+
+  #attemptFailed(error: Error): void {
+    this.#counters.failedAttempts += 1;
+    this.#lastError = error;
+    const offline: InternalState<T> = { name: 'offline', timer: undefined };
+    this.#transition(offline);
+    this.#errorChannel.fire(error);
+    if (this.#state !== offline) return;
+    this.#enterOutage();
+    if (this.#state !== offline) return;
+    if (!this.#policy.exhausted && !this.#retryAllowed(error)) {
+      this.#fail(error, new ConnbackError(ErrorCode.RetryDeclined, undefined, { cause: error }));
+      return;
+    }
+    if (this.#state !== offline) return;
+    this.#continueOutage(offline, error);
+  }
+
+  #retryAllowed(error: Error): boolean {
+    try {
+      return this.#options.retry(error, this.#policy.attempts) !== false;
+    } catch (thrown) {
+      this.#listenerFailed(thrown);
+      return true;
+    }
+  }
+
+  #connected(attempt: Attempt, client: T): void {
+    const keepalive = this.#options.keepalive;
+    const heartbeat =
+      keepalive > 0
+        ? new Heartbeat(keepalive * 1000, this.#heartbeatHost(client), this.#timers)
+        : undefined;
+    const connected: InternalState<T> = {
+      name: 'connected',
+      client,
+      heartbeat,
+      since: this.#timers.now(),
+      connectedAt: new Date(),
+    };
+    const reconnect = this.#counters.connects > 0;
+    this.#counters.connects += 1;
+    this.#outage = false;
+    heartbeat?.start();
+    if (!this.#transition(connected)) return;
+    this.#settleWaiters(client, undefined);
+    this.#connectChannel.fire(client, { reconnect, attempt: attempt.number });
+  }
+
+  #heartbeatHost(client: T) {
+    return {
+      ping: () => {
+        const ping = this.#connector.ping;
+        if (ping === undefined) return;
+        try {
+          const result = ping.call(this.#connector, client);
+          if (isThenable(result)) {
+            result.then(undefined, (error: unknown) => this.#pingFailed(client, error));
+          }
+        } catch (error) {
+          this.#pingFailed(client, error);
+        }
+      },
+      dead: () => {
+        const seconds = this.#options.keepalive;
+        this.#drop(
+          client,
+          new ConnbackError(
+            ErrorCode.KeepaliveTimeout,
+            `no heartbeat within ${seconds} s of a ping (keepalive ${seconds} s)`,
+          ),
+          true,
+          false,
+        );
+      },
+    };
+  }
+
+  #pingFailed(client: T, error: unknown): void {
+    const ping = new ConnbackError(ErrorCode.PingFailed, undefined, { cause: error });
+    this.#drop(client, ping, true, false);
+  }
+
+  /**
+   * The live connection is gone (or is being replaced by `reconnect()`): release the client, report
+   * it, then reconnect. `onerror`/`onclose` always fire, since they describe what happened; the
+   * reconnection goes ahead only if no listener ended or restarted the Connback meanwhile.
+   */
+  #drop(client: T, error: Error | undefined, hasError: boolean, requested: boolean): void {
+    const s = this.#state;
+    if (s.name !== 'connected' || s.client !== client) return;
+    if (!requested) {
+      this.#counters.drops += 1;
+      this.#policy.connectionClosed(this.#timers.now() - s.since);
+    }
+    if (error !== undefined) this.#lastError = error;
+    const offline: InternalState<T> = { name: 'offline', timer: undefined };
+    this.#transition(offline);
+    this.#closeClient(client, true);
+    if (error !== undefined) this.#errorChannel.fire(error);
+    this.#closeChannel.fire(hasError);
+    if (this.#state !== offline) return;
+    if (requested) {
+      this.#enterOutage();
+      if (this.#state === offline) this.#attempt(true);
+      return;
+    }
+    this.#continueOutage(offline, error);
+  }
+
+  #enterOutage(): void {
+    if (this.#outage) return;
+    this.#outage = true;
+    this.#offlineChannel.fire();
+  }
+
+  /** Fires `onoffline` if the outage is new, then fails or waits the backoff delay. */
+  #continueOutage(offline: InternalState<T> & { name: 'offline' }, error: Error | undefined): void {
+    this.#enterOutage();
+    if (this.#state !== offline) return;
+    if (this.#policy.exhausted) {
+      const last = error ?? this.#lastError ?? new ConnbackError(ErrorCode.ConnectionLost);
+      const n = this.#policy.attempts;
+      const reason = new ConnbackError(
+        ErrorCode.AttemptsExhausted,
+        `gave up after ${n} attempt${n === 1 ? '' : 's'}`,
+        { cause: last },
+      );
+      this.#fail(last, reason);
+      return;
+    }
+    const delay = this.#policy.nextDelay();
+    if (delay === 0) {
+      this.#attempt(true);
+      return;
+    }
+    this.#nextDelay = delay;
+    offline.timer = this.#timers.set(() => {
+      offline.timer = undefined;
+      if (this.#state === offline) this.#attempt(true);
+    }, delay);
+  }
+
+  #fail(lastError: Error, reason: ConnbackError): void {
+    this.#outage = false;
+    if (!this.#transition({ name: 'failed', error: reason })) return;
+    this.#settleWaiters(undefined, reason);
+    this.#failChannel.fire(lastError, reason);
+  }
+
+  /** Returns to idle after a `reconnect(token)` was cancelled. */
+  #stop(): void {
+    this.#outage = false;
+    this.#transition({ name: 'idle' }, new ConnbackError(ErrorCode.Cancelled));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #closeClient(client: T, force: boolean): void {
+    const report = (thrown: unknown) =>
+      this.#errorChannel.fire(
+        new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }),
+      );
+    try {
+      const result = this.#connector.close(client, force);
+      if (isThenable(result)) result.then(undefined, report);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  #listenerFailed(thrown: unknown): void {
+    const error = new ConnbackError(
+      ErrorCode.ListenerFailed,
+      `an event listener threw: ${toError(thrown).message}`,
+      { cause: thrown },
+    );
+    this.#errorChannel.fire(error);
+  }
+
+  /** A promise for the next client; `chain` set when the token may stop that chain of attempts. */
+  #wait(token: Cancellable | undefined, chain: number | undefined): Promise<T> {
+    return quiet(
+      new Promise<T>((resolve, reject) => {
+        const waiter: Waiter<T> = { resolve, reject, unsubscribe: undefined };
+        this.#waiters.add(waiter);
+        if (token === undefined) return;
+        waiter.unsubscribe = onCancelled(token, () => {
+          if (!this.#waiters.delete(waiter)) return;
+          waiter.unsubscribe?.();
+          reject(new ConnbackError(ErrorCode.Cancelled));
+          if (chain !== this.#chain) return;
+          const name = this.#state.name;
+          if (name === 'connecting' || name === 'offline') this.#stop();
+          else if (name === 'ending') this.#restartAfterEnd = false;
+        });
+      }),
+    );
+  }
+
+  #settleWaiters(client: T | undefined, error: Error | undefined): void {
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) {
+      waiter.unsubscribe?.();
+      if (error === undefined) waiter.resolve(client as T);
+      else waiter.reject(error);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { AttemptToken } from './cancellation.js';
+import type { Connback } from './connback.js';
+import { ConnbackError, ErrorCode } from './errors.js';
+
+/** A value, or a promise of it. */
+export type ValueOrPromise<T> = T | PromiseLike<T>;
+
+/**
+ * What a transport implements once: how to open a client, close it, and (optionally) ping it.
+ * connback does the rest: timeouts, backoff, keepalive, and the lifecycle.
+ */
+export interface Connector<T> {
+  /**
+   * Opens a client. Resolve with it once it is usable; reject (or throw) when the attempt fails.
+   * When `token` is cancelled (connect timeout, `end()`, `reconnect()`), abandon the attempt: a
+   * client that still arrives afterwards is closed with `close(client, true)` and never used.
+   */
+  connect(connback: Connback<T>, token: AttemptToken): ValueOrPromise<T>;
+  /**
+   * Closes a client: gracefully, or at once when `force` is true. connback calls it for every
+   * client it stops using, also one that has already closed itself, so it must be idempotent.
+   * A throw or rejection is reported through `onerror`.
+   */
+  close(client: T, force?: boolean): unknown;
+  /**
+   * Sends a ping on the keepalive schedule. The reply (or any other incoming data) must reach
+   * connback through `feedHeartbeat(client)`. A throw or rejection counts as a failed heartbeat.
+   */
+  ping?(client: T): unknown;
+}
+
+/**
+ * Checks the connector at construction.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the missing or wrong member.
+ */
+export function checkConnector(connector: unknown): void {
+  const c = connector as Partial<Connector<unknown>> | null | undefined;
+  const fail = (what: string) =>
+    new ConnbackError(ErrorCode.InvalidOption, `connback: connector ${what}`);
+  if (typeof c !== 'object' || c === null) throw fail(`must be an object (got ${String(c)})`);
+  if (typeof c.connect !== 'function') throw fail('must have a connect(connback, token) function');
+  if (typeof c.close !== 'function') throw fail('must have a close(client, force) function');
+  if (c.ping !== undefined && typeof c.ping !== 'function') {
+    throw fail('ping must be a function when given');
+  }
+}

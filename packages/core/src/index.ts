@@ -1,0 +1,29 @@
+export { BackoffPolicy } from './backoff.js';
+export {
+  type AttemptToken,
+  type Cancellable,
+  type CancellationToken,
+  isCancelled,
+  toAbortSignal,
+} from './cancellation.js';
+export {
+  type ConnbackStats,
+  type ConnectInfo,
+  Connback,
+} from './connback.js';
+export type { Connector, ValueOrPromise } from './connector.js';
+export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
+export type { Event, Listener, Unsubscribe } from './events.js';
+export {
+  type BackoffStrategyClass,
+  type BackoffStrategyLike,
+  type BackoffStrategyName,
+  type BackoffStrategyOptions,
+  type ConnbackOptions,
+  type ConnbackOpts,
+  DEFAULT_OPTIONS,
+  type JitterFunction,
+  type JitterName,
+  type ResolvedConnbackOptions,
+} from './options.js';
+export type { ConnbackState, StateChange } from './state.js';

@@ -1,0 +1,202 @@
+import { ConnbackError, ErrorCode } from './errors.js';
+
+/** The delays a backoff strategy produces; `reset()` starts the sequence over. */
+export interface BackoffStrategyLike {
+  /** The next delay in milliseconds, before jitter and before the `maxDelay` cap. */
+  next(): number;
+  /** Starts the sequence over, as after a stable connection. */
+  reset(): void;
+}
+
+/** What a custom strategy class is constructed with (the resolved options). */
+export interface BackoffStrategyOptions {
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly factor: number;
+}
+
+/** A custom backoff strategy: a class constructed with the resolved delay options. */
+export type BackoffStrategyClass = new (options: BackoffStrategyOptions) => BackoffStrategyLike;
+
+/** Built-in strategy names. */
+export type BackoffStrategyName = 'fibonacci' | 'exponential';
+
+/** Built-in jitter names: `full` draws uniformly from [0, delay]; `none` keeps the delay as it is. */
+export type JitterName = 'full' | 'none';
+
+/** A custom jitter: receives the capped delay (ms), returns the delay to wait (ms). */
+export type JitterFunction = (delay: number) => number;
+
+/**
+ * Options of a Connback. Every option is optional; defaults are those of `@connback/core` 0.1.7
+ * plus the additions `minUptime`, `retry`, `lazyConnect` and `unref`.
+ */
+export interface ConnbackOptions {
+  /**
+   * Keepalive period in **seconds** (fractions allowed); `0` disables the heartbeat. A dead peer
+   * is detected within 2 × keepalive.
+   * @default 60
+   */
+  keepalive?: number;
+  /**
+   * Milliseconds an attempt may take before its token is cancelled and it fails with
+   * `CONNBACK_CONNECT_TIMEOUT`; `0` disables the timeout.
+   * @default 30000
+   */
+  connectTimeout?: number;
+  /**
+   * Backoff strategy: `'fibonacci'`, `'exponential'` or a strategy class.
+   * @default 'fibonacci'
+   */
+  strategy?: BackoffStrategyName | BackoffStrategyClass;
+  /**
+   * Jitter applied to every backoff delay: `'full'`, `'none'` or a function.
+   * @default 'full'
+   */
+  jitter?: JitterName | JitterFunction;
+  /**
+   * First backoff delay in milliseconds (at least 1).
+   * @default 1000
+   */
+  initialDelay?: number;
+  /**
+   * Largest backoff delay in milliseconds (at least `initialDelay`).
+   * @default 30000
+   */
+  maxDelay?: number;
+  /**
+   * Attempts allowed in one outage before the Connback fails (`onfail`); `Infinity` never fails.
+   * @default Infinity
+   */
+  maxNumOfAttempts?: number;
+  /**
+   * Growth factor of the `'exponential'` strategy (at least 1).
+   * @default 2
+   */
+  factor?: number;
+  /**
+   * Wait a backoff delay before the first attempt after a drop too. The very first connect is never
+   * delayed.
+   * @default false
+   */
+  delayFirstAttempt?: boolean;
+  /**
+   * Milliseconds a connection must stay up before the attempt counter and the backoff reset. A
+   * server that accepts and drops at once therefore sees growing delays, never a storm.
+   * @default 1000
+   */
+  minUptime?: number;
+  /**
+   * Called after each failed attempt with its error and number (1 for the first of an outage).
+   * Return `false` to stop: the Connback fails with that error. A throw is reported and counts as
+   * `true`.
+   * @default () => true
+   */
+  retry?: (error: Error, attempt: number) => boolean;
+  /**
+   * Do not connect until `start()`, `ready()` or `reconnect()` is called.
+   * @default false
+   */
+  lazyConnect?: boolean;
+  /**
+   * Unref connback's timers (Node), so that a reconnecting Connback alone does not keep the process
+   * alive.
+   * @default false
+   */
+  unref?: boolean;
+}
+
+/** The 0.1.7 name of {@link ConnbackOptions}. */
+export type ConnbackOpts = ConnbackOptions;
+
+/** Options with every default filled in, as the `options` getter returns them. */
+export type ResolvedConnbackOptions = Readonly<Required<ConnbackOptions>>;
+
+/** Node clamps larger timer delays to 1 ms; refusing them beats a surprise storm. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+export const DEFAULT_OPTIONS: ResolvedConnbackOptions = Object.freeze({
+  keepalive: 60,
+  connectTimeout: 30_000,
+  strategy: 'fibonacci',
+  jitter: 'full',
+  initialDelay: 1000,
+  maxDelay: 30_000,
+  maxNumOfAttempts: Number.POSITIVE_INFINITY,
+  factor: 2,
+  delayFirstAttempt: false,
+  minUptime: 1000,
+  retry: () => true,
+  lazyConnect: false,
+  unref: false,
+});
+
+function invalid(name: string, expected: string, got: unknown): ConnbackError {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  return new ConnbackError(
+    ErrorCode.InvalidOption,
+    `connback: option "${name}" must be ${expected} (got ${shown})`,
+  );
+}
+
+function checkNumber(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `between ${min} and ${max}`;
+    throw invalid(name, `a number ${range}`, value);
+  }
+}
+
+function checkBoolean(name: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value);
+}
+
+function checkChoice(name: string, value: unknown, names: readonly string[], kind: string): void {
+  if (typeof value === 'function') return;
+  if (typeof value !== 'string' || !names.includes(value)) {
+    throw invalid(name, `${names.map((n) => `'${n}'`).join(', ')} or a ${kind}`, value);
+  }
+}
+
+/**
+ * Fills in the defaults and validates every option.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION`, naming the option, for an unknown option or a
+ *   value out of range.
+ */
+export function resolveOptions(options: ConnbackOptions | undefined): ResolvedConnbackOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalid('options', 'an object', options);
+  }
+  for (const key of Object.keys(options ?? {})) {
+    if (!(key in DEFAULT_OPTIONS)) {
+      throw new ConnbackError(
+        ErrorCode.InvalidOption,
+        `connback: unknown option "${key}" (known: ${Object.keys(DEFAULT_OPTIONS).join(', ')})`,
+      );
+    }
+  }
+  const defined = Object.fromEntries(
+    Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
+  );
+  const o = { ...DEFAULT_OPTIONS, ...defined } as Required<ConnbackOptions>;
+
+  checkNumber('keepalive', o.keepalive, 0, MAX_TIMER_DELAY / 1000);
+  checkNumber('connectTimeout', o.connectTimeout, 0, MAX_TIMER_DELAY);
+  checkNumber('initialDelay', o.initialDelay, 1, MAX_TIMER_DELAY);
+  checkNumber('maxDelay', o.maxDelay, 1, MAX_TIMER_DELAY);
+  if (o.maxDelay < o.initialDelay) {
+    throw invalid('maxDelay', `at least initialDelay (${o.initialDelay})`, o.maxDelay);
+  }
+  checkNumber('maxNumOfAttempts', o.maxNumOfAttempts, 1, Number.POSITIVE_INFINITY);
+  if (o.maxNumOfAttempts !== Number.POSITIVE_INFINITY && !Number.isInteger(o.maxNumOfAttempts)) {
+    throw invalid('maxNumOfAttempts', 'a whole number or Infinity', o.maxNumOfAttempts);
+  }
+  checkNumber('factor', o.factor, 1, Number.MAX_VALUE);
+  checkNumber('minUptime', o.minUptime, 0, MAX_TIMER_DELAY);
+  checkChoice('strategy', o.strategy, ['fibonacci', 'exponential'], 'strategy class');
+  checkChoice('jitter', o.jitter, ['full', 'none'], 'function');
+  checkBoolean('delayFirstAttempt', o.delayFirstAttempt);
+  checkBoolean('lazyConnect', o.lazyConnect);
+  checkBoolean('unref', o.unref);
+  if (typeof o.retry !== 'function') throw invalid('retry', 'a function', o.retry);
+  return Object.freeze(o);
+}

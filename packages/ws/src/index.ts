@@ -1,0 +1,6 @@
+/**
+ * `@connback/ws` is not built yet: its connector, `createWsConnback` and the send queue arrive with
+ * their own issue. Until then the package only names itself, so the workspace layout, build and
+ * package checks are in place.
+ */
+export const packageName = '@connback/ws';

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const child = fileURLToPath(new URL('./fixtures/refused-port-child.mjs', import.meta.url));
+
+it('semantic 13: a process whose Connback ended after 3 refused attempts exits by itself within 2 s', async () => {
+  const proc = spawn(process.execPath, [child], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let endedAt: number | undefined;
+  proc.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (endedAt === undefined && out.includes('ended')) endedAt = performance.now();
+  });
+  proc.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  // Bounded: a child still alive 10 s after start is killed and the test fails.
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    proc.once('exit', (c, s) => resolve([c, s])),
+  );
+  clearTimeout(killer);
+  const exitedAt = performance.now();
+
+  expect(err).toBe('');
+  expect(signal).toBeNull();
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toEqual([
+    'error ECONNREFUSED',
+    'error ECONNREFUSED',
+    'error ECONNREFUSED',
+    'ended ended',
+  ]);
+  expect(endedAt).toBeDefined();
+  expect(exitedAt - (endedAt ?? exitedAt)).toBeLessThan(2000);
+});

@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// .ci/run asks for a JSON report to count every test of the run.
+const jsonReport = process.env['VITEST_JSON'];
+
 export default defineConfig({
   test: {
+    // tcp and ws hold placeholders until their issues land.
+    passWithNoTests: true,
+    reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
     projects: [
       {
         test: {
@@ -17,7 +23,6 @@ export default defineConfig({
           name: 'tcp',
           root: 'packages/tcp',
           include: ['test/**/*.test.ts'],
-          passWithNoTests: true,
         },
       },
       {
@@ -25,7 +30,6 @@ export default defineConfig({
           name: 'ws',
           root: 'packages/ws',
           include: ['test/**/*.test.ts'],
-          passWithNoTests: true,
         },
       },
     ],

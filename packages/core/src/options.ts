@@ -37,80 +37,82 @@ export interface ConnbackOptions {
    * is detected within 2 × keepalive.
    * @default 60
    */
-  keepalive?: number;
+  keepalive?: number | undefined;
   /**
    * Milliseconds an attempt may take before its token is cancelled and it fails with
    * `CONNBACK_CONNECT_TIMEOUT`; `0` disables the timeout.
    * @default 30000
    */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /**
    * Backoff strategy: `'fibonacci'`, `'exponential'` or a strategy class.
    * @default 'fibonacci'
    */
-  strategy?: BackoffStrategyName | BackoffStrategyClass;
+  strategy?: BackoffStrategyName | BackoffStrategyClass | undefined;
   /**
    * Jitter applied to every backoff delay: `'full'`, `'none'` or a function.
    * @default 'full'
    */
-  jitter?: JitterName | JitterFunction;
+  jitter?: JitterName | JitterFunction | undefined;
   /**
    * First backoff delay in milliseconds (at least 1).
    * @default 1000
    */
-  initialDelay?: number;
+  initialDelay?: number | undefined;
   /**
    * Largest backoff delay in milliseconds (at least `initialDelay`).
    * @default 30000
    */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /**
    * Attempts allowed in one outage before the Connback fails (`onfail`); `Infinity` never fails.
    * @default Infinity
    */
-  maxNumOfAttempts?: number;
+  maxNumOfAttempts?: number | undefined;
   /**
    * Growth factor of the `'exponential'` strategy (at least 1).
    * @default 2
    */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * Wait a backoff delay before the first attempt after a drop too. The very first connect is never
    * delayed.
    * @default false
    */
-  delayFirstAttempt?: boolean;
+  delayFirstAttempt?: boolean | undefined;
   /**
    * Milliseconds a connection must stay up before the attempt counter and the backoff reset. A
    * server that accepts and drops at once therefore sees growing delays, never a storm.
    * @default 1000
    */
-  minUptime?: number;
+  minUptime?: number | undefined;
   /**
    * Called after each failed attempt with its error and number (1 for the first of an outage).
    * Return `false` to stop: the Connback fails with that error. A throw is reported and counts as
    * `true`.
    * @default () => true
    */
-  retry?: (error: Error, attempt: number) => boolean;
+  retry?: ((error: Error, attempt: number) => boolean) | undefined;
   /**
    * Do not connect until `start()`, `ready()` or `reconnect()` is called.
    * @default false
    */
-  lazyConnect?: boolean;
+  lazyConnect?: boolean | undefined;
   /**
    * Unref connback's timers (Node), so that a reconnecting Connback alone does not keep the process
    * alive.
    * @default false
    */
-  unref?: boolean;
+  unref?: boolean | undefined;
 }
 
 /** The 0.1.7 name of {@link ConnbackOptions}. */
 export type ConnbackOpts = ConnbackOptions;
 
 /** Options with every default filled in, as the `options` getter returns them. */
-export type ResolvedConnbackOptions = Readonly<Required<ConnbackOptions>>;
+export type ResolvedConnbackOptions = {
+  readonly [K in keyof ConnbackOptions]-?: Exclude<ConnbackOptions[K], undefined>;
+};
 
 /** Node clamps larger timer delays to 1 ms; refusing them beats a surprise storm. */
 export const MAX_TIMER_DELAY = 2_147_483_647;
@@ -177,7 +179,7 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   const defined = Object.fromEntries(
     Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
   );
-  const o = { ...DEFAULT_OPTIONS, ...defined } as Required<ConnbackOptions>;
+  const o = { ...DEFAULT_OPTIONS, ...defined } as { -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K] };
 
   checkNumber('keepalive', o.keepalive, 0, MAX_TIMER_DELAY / 1000);
   checkNumber('connectTimeout', o.connectTimeout, 0, MAX_TIMER_DELAY);

@@ -4,8 +4,9 @@ import { expect, it } from 'vitest';
 
 const child = fileURLToPath(new URL('./fixtures/refused-port-child.mjs', import.meta.url));
 
-it('semantic 13: a process whose Connback ended after 3 refused attempts exits by itself within 2 s', async () => {
-  const proc = spawn(process.execPath, [child], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the child to its exit; kills it (and so fails the test) if it is still alive after 10 s. */
+async function runChild(args: string[]) {
+  const proc = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let endedAt: number | undefined;
@@ -22,8 +23,11 @@ it('semantic 13: a process whose Connback ended after 3 refused attempts exits b
     proc.once('exit', (c, s) => resolve([c, s])),
   );
   clearTimeout(killer);
-  const exitedAt = performance.now();
+  return { code, signal, out, err, endedAt, exitedAt: performance.now() };
+}
 
+it('semantic 13: a process whose Connback ended after 3 refused attempts exits by itself within 2 s', async () => {
+  const { code, signal, out, err, endedAt, exitedAt } = await runChild([]);
   expect(err).toBe('');
   expect(signal).toBeNull();
   expect(code).toBe(0);
@@ -35,4 +39,12 @@ it('semantic 13: a process whose Connback ended after 3 refused attempts exits b
   ]);
   expect(endedAt).toBeDefined();
   expect(exitedAt - (endedAt ?? exitedAt)).toBeLessThan(2000);
+});
+
+it('unref: a Connback still reconnecting does not keep the process alive', async () => {
+  const { code, signal, out, err } = await runChild(['unref']);
+  expect(err).toBe('');
+  expect(signal).toBeNull();
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toEqual(['error ECONNREFUSED']);
 });

@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
 import { Connback, type ConnbackOptions, isConnbackError } from '../../src/index.js';
+import { TRANSITIONS } from '../../src/state.js';
 import { FakeConnector, type FakeClient } from './fake-connector.js';
 
 /** Options most core tests use: no jitter, so every delay is exact. */
@@ -47,6 +48,7 @@ export function harness(options: ConnbackOptions = exact, connector = new FakeCo
   cb.onstatechange(({ from, to }) => {
     log.push(`state:${from}>${to}`);
     expect(cb.state === to, 'state getter agrees with onstatechange');
+    expect(TRANSITIONS[from].includes(to), `${from} → ${to} is an allowed transition`);
     if (to === 'connecting') endedWithoutRestart = false;
   });
   cb.onconnect((client, info) => {

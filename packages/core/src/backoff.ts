@@ -62,10 +62,13 @@ export class BackoffPolicy {
 
   /**
    * A connection that was up for `uptime` ms closed. Only a stable one (up at least `minUptime`)
-   * ends the outage; a flapping server keeps the count and the growing delays.
+   * ends the outage; a flapping server keeps the count and the growing delays. Returns whether
+   * the count started over.
    */
-  connectionClosed(uptime: number): void {
-    if (uptime >= this.#minUptime) this.reset();
+  connectionClosed(uptime: number): boolean {
+    if (uptime < this.#minUptime) return false;
+    this.reset();
+    return true;
   }
 
   /** Milliseconds to wait before the next attempt: 0 for the first of an outage, else backoff. */

@@ -26,7 +26,10 @@ export interface ConnbackStats {
   readonly state: ConnbackState;
   /** Attempts made over the Connback's life. */
   readonly attempts: number;
-  /** Attempts made in the current outage (0 while connected and stable). */
+  /**
+   * Attempts counted toward `maxNumOfAttempts`: those of the current outage. The count starts over
+   * when a connection that stayed up `minUptime` closes, and on `reconnect()`.
+   */
   readonly outageAttempts: number;
   /** Attempts that failed (rejected, threw, timed out). */
   readonly failedAttempts: number;
@@ -92,6 +95,8 @@ export class Connback<T> {
   readonly #waiters = new Set<Waiter<T>>();
   #counters = { attempts: 0, failedAttempts: 0, connects: 0, drops: 0 };
   #lastError: Error | undefined;
+  /** The last error of the current outage: what `onfail` reports when attempts run out. */
+  #outageError: Error | undefined;
   #nextDelay: number | undefined;
 
   readonly #errorChannel = new EventChannel<[Error]>(() => {
@@ -203,7 +208,7 @@ export class Connback<T> {
   start(): this {
     this.#autoStart = false;
     if (this.#state.name === 'idle') {
-      this.#policy.reset();
+      this.#resetOutage();
       this.#attempt(false);
     }
     return this;
@@ -215,6 +220,8 @@ export class Connback<T> {
    * terminal error when reconnection fails.
    */
   ready(token?: Cancellable): Promise<T> {
+    const refused = this.#refuseToken(token);
+    if (refused !== undefined) return refused;
     const s = this.#state;
     if (s.name === 'connected') return Promise.resolve(s.client);
     if (s.name === 'ended' || s.name === 'ending') {
@@ -227,38 +234,36 @@ export class Connback<T> {
   }
 
   /**
-   * Connects again now: while connected the old client is closed first; during a backoff wait the
-   * next attempt starts at once; while an attempt is in flight it is awaited (never a second one);
-   * after `end()` or a failure a fresh episode starts. Resolves with the new client.
+   * Connects again now, with a fresh attempt budget: while connected the old client is closed
+   * first; an attempt in flight is cancelled and replaced (never two at once); a backoff wait is cut
+   * short; after `end()` or a failure a fresh episode starts. Resolves with the new client.
    *
    * Cancelling `token` before that stops the reconnection this call started (the attempt in flight
    * is cancelled, state becomes `idle`) and rejects with `CONNBACK_CANCELLED`.
    */
   reconnect(token?: Cancellable): Promise<T> {
-    if (token !== undefined && !isCancellable(token)) {
-      throw new TypeError('connback: reconnect(token) takes a CancellationToken or an AbortSignal');
-    }
-    if (token !== undefined && isCancelled(token)) {
-      return quiet(Promise.reject(new ConnbackError(ErrorCode.Cancelled)));
-    }
+    const refused = this.#refuseToken(token);
+    if (refused !== undefined) return refused;
     this.#autoStart = false;
-    const s = this.#state;
-    if (s.name === 'connecting') return this.#wait(token, undefined);
     const chain = ++this.#chain;
     const promise = this.#wait(token, chain);
+    const s = this.#state;
     switch (s.name) {
       case 'connected':
-        this.#policy.reset();
+        this.#resetOutage();
         this.#drop(s.client, undefined, false, true);
-        break;
-      case 'offline':
-        this.#attempt(true);
         break;
       case 'ending':
         this.#restartAfterEnd = true;
         break;
+      case 'connecting':
+      case 'offline':
+        // Same outage (no second onoffline), fresh budget; an attempt in flight is cancelled.
+        this.#resetOutage();
+        this.#attempt(true);
+        break;
       default:
-        this.#policy.reset();
+        this.#resetOutage();
         this.#outage = false;
         this.#attempt(true);
     }
@@ -288,7 +293,7 @@ export class Connback<T> {
     if (this.#restartAfterEnd) {
       this.#restartAfterEnd = false;
       if (this.#state.name === 'ended') {
-        this.#policy.reset();
+        this.#resetOutage();
         this.#attempt(true);
       }
     }
@@ -444,6 +449,7 @@ export class Connback<T> {
   #attemptFailed(error: Error): void {
     this.#counters.failedAttempts += 1;
     this.#lastError = error;
+    this.#outageError = error;
     const offline: InternalState<T> = { name: 'offline', timer: undefined };
     this.#transition(offline);
     this.#errorChannel.fire(error);
@@ -533,9 +539,13 @@ export class Connback<T> {
     if (s.name !== 'connected' || s.client !== client) return;
     if (!requested) {
       this.#counters.drops += 1;
-      this.#policy.connectionClosed(this.#timers.now() - s.since);
+      const stable = this.#policy.connectionClosed(this.#timers.now() - s.since);
+      if (stable) this.#outageError = undefined;
     }
-    if (error !== undefined) this.#lastError = error;
+    if (error !== undefined) {
+      this.#lastError = error;
+      this.#outageError = error;
+    }
     const offline: InternalState<T> = { name: 'offline', timer: undefined };
     this.#transition(offline);
     this.#closeClient(client, true);
@@ -550,6 +560,12 @@ export class Connback<T> {
     this.#continueOutage(offline, error);
   }
 
+  /** A fresh attempt budget: the count, the delay sequence and the outage's last error start over. */
+  #resetOutage(): void {
+    this.#policy.reset();
+    this.#outageError = undefined;
+  }
+
   #enterOutage(): void {
     if (this.#outage) return;
     this.#outage = true;
@@ -561,7 +577,7 @@ export class Connback<T> {
     this.#enterOutage();
     if (this.#state !== offline) return;
     if (this.#policy.exhausted) {
-      const last = error ?? this.#lastError ?? new ConnbackError(ErrorCode.ConnectionLost);
+      const last = error ?? this.#outageError ?? new ConnbackError(ErrorCode.ConnectionLost);
       const n = this.#policy.attempts;
       const reason = new ConnbackError(
         ErrorCode.AttemptsExhausted,
@@ -620,7 +636,17 @@ export class Connback<T> {
     this.#errorChannel.fire(error);
   }
 
-  /** A promise for the next client; `chain` set when the token may stop that chain of attempts. */
+  /** A rejected promise for a token that is not one or is already cancelled; else undefined. */
+  #refuseToken(token: Cancellable | undefined): Promise<T> | undefined {
+    if (token === undefined) return undefined;
+    if (!isCancellable(token)) {
+      throw new TypeError('connback: the token must be a CancellationToken or an AbortSignal');
+    }
+    if (isCancelled(token)) return quiet(Promise.reject(new ConnbackError(ErrorCode.Cancelled)));
+    return undefined;
+  }
+
+  /** A promise for the next client; `chain` is set when the token may stop the chain of attempts the caller started. */
   #wait(token: Cancellable | undefined, chain: number | undefined): Promise<T> {
     return quiet(
       new Promise<T>((resolve, reject) => {

@@ -1,4 +1,3 @@
-export { BackoffPolicy } from './backoff.js';
 export {
   type AttemptToken,
   type Cancellable,

@@ -4,11 +4,11 @@ import type { Heartbeat } from './heartbeat.js';
 /**
  * The one state of a Connback.
  * - `idle`: not started (`lazyConnect`) or stopped by cancelling a `reconnect(token)`.
- * - `connecting`: one attempt is in flight.
+ * - `connecting`: one attempt is in flight (`reconnect()` may replace it with a new one).
  * - `connected`: a client is live.
  * - `offline`: between attempts (the backoff wait), or just after a drop.
  * - `ending`: inside `end()`, while the client is being closed and `onclose` fires.
- * - `ended`: `end()` finished; only `reconnect()` or `start()` brings it back.
+ * - `ended`: `end()` finished; only `reconnect()` brings it back.
  * - `failed`: attempts were exhausted or `retry` said stop; `onfail` fired.
  */
 export type ConnbackState =
@@ -29,7 +29,7 @@ export interface StateChange {
 /** Every transition the state machine makes; anything else is a bug. */
 export const TRANSITIONS: Readonly<Record<ConnbackState, readonly ConnbackState[]>> = {
   idle: ['connecting', 'ending'],
-  connecting: ['connected', 'offline', 'failed', 'ending', 'idle'],
+  connecting: ['connecting', 'connected', 'offline', 'failed', 'ending', 'idle'],
   connected: ['offline', 'ending'],
   offline: ['connecting', 'failed', 'ending', 'idle'],
   ending: ['ended'],

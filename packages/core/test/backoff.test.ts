@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BackoffPolicy, type ConnbackOptions, DEFAULT_OPTIONS, ErrorCode } from '../src/index.js';
+import { BackoffPolicy } from '../src/backoff.js';
+import { type ConnbackOptions, DEFAULT_OPTIONS, ErrorCode } from '../src/index.js';
 import { advance, connected, exact, flush, harness } from './support/harness.js';
 
 const refused = () => ({ kind: 'reject', error: new Error('ECONNREFUSED') }) as const;
@@ -155,6 +156,20 @@ describe('semantic 6: maxNumOfAttempts counts the attempts of one outage', () =>
     expect(h.cb.state).toBe('failed');
     expect(h.events().at(-1)).toBe(`fail:${ErrorCode.RetryDeclined}<EAUTH`);
     expect(h.connector.connects).toBe(2);
+  });
+
+  it('onfail reports the last error of this outage, not one from an earlier outage', async () => {
+    const h = harness({ ...exact, maxNumOfAttempts: 2, initialDelay: 100 });
+    h.connector.script({ kind: 'reject', error: new Error('old outage') }, { kind: 'resolve' });
+    await advance(100);
+    await advance(1000); // stable: that outage is over
+    h.connector.onConnect = () => h.connector.script({ kind: 'resolve' });
+    // Two connections that close at once, without an error of their own, use up the budget.
+    h.cb.onconnect((client) => queueMicrotask(() => h.cb.feedClose(false, client)));
+    h.cb.feedClose(false);
+    await advance(1000);
+    expect(h.cb.state).toBe('failed');
+    expect(h.events().at(-1)).toBe(`fail:${ErrorCode.AttemptsExhausted}<${ErrorCode.ConnectionLost}`);
   });
 });
 

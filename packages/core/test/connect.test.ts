@@ -45,16 +45,21 @@ describe('first connect', () => {
 });
 
 describe('semantic 1: at most one attempt in flight and one live client', () => {
-  it('reconnect() while connecting never starts a second attempt (row 21)', async () => {
+  it('reconnect() while connecting cancels the attempt in flight and replaces it: never two (row 21)', async () => {
     const h = harness();
     await flush();
+    const first = h.connector.lastPending;
     const a = h.cb.reconnect();
     const b = h.cb.reconnect();
-    expect(h.connector.connects).toBe(1);
+    expect(h.connector.connects).toBe(3);
+    expect(first.token.isCancellationRequested).toBe(true);
+    expect(h.connector.inFlight).toHaveLength(1);
+    const late = first.resolve();
     const client = h.connector.lastPending.resolve();
     await expect(a).resolves.toBe(client);
     await expect(b).resolves.toBe(client);
-    expect(h.connector.connects).toBe(1);
+    expect(late.closedWithForce).toBe(true);
+    expect(h.connector.openClients).toEqual([client]);
     h.cb.end();
   });
 

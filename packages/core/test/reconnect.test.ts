@@ -151,6 +151,13 @@ describe('awaitable: reconnect(token) and ready(token)', () => {
     h.cb.end();
   });
 
+  it('ready() with an already aborted signal rejects at once and starts nothing', async () => {
+    const h = harness({ ...exact, lazyConnect: true });
+    await expect(h.cb.ready(AbortSignal.abort())).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+    expect(h.connector.connects).toBe(0);
+    expect(h.cb.state).toBe('idle');
+  });
+
   it('an already aborted signal rejects at once and starts nothing', async () => {
     const h = harness({ ...exact, lazyConnect: true });
     await expect(h.cb.reconnect(AbortSignal.abort())).rejects.toMatchObject({ code: ErrorCode.Cancelled });

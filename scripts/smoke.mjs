@@ -11,7 +11,13 @@ const checks = [
       const cb = new m.Connback(connector, { lazyConnect: true });
       cb.end();
       if (cb.state !== 'ended') throw new Error(`state ${cb.state} after end()`);
-      for (const name of ['Connback', 'ConnbackError', 'ErrorCode', 'isConnbackError', 'toAbortSignal']) {
+      for (const name of [
+        'Connback',
+        'ConnbackError',
+        'ErrorCode',
+        'isConnbackError',
+        'toAbortSignal',
+      ]) {
         if (!(name in m)) throw new Error(`missing export ${name}`);
       }
     },
@@ -32,5 +38,6 @@ for (const [name, check] of checks) {
     console.log(`smoke FAIL ${name}: ${error?.stack ?? error}`);
   }
 }
-if (process.env.SMOKE_JSON) writeFileSync(process.env.SMOKE_JSON, JSON.stringify({ passed, failed }));
+if (process.env.SMOKE_JSON)
+  writeFileSync(process.env.SMOKE_JSON, JSON.stringify({ passed, failed }));
 process.exitCode = failed === 0 ? 0 : 1;

@@ -1,9 +1,5 @@
 import { type BackoffOptions, buildJitter, createStrategy, sanitizeOptions } from '@jil/backoff';
-import type {
-  BackoffStrategyLike,
-  JitterFunction,
-  ResolvedConnbackOptions,
-} from './options.js';
+import type { BackoffStrategyLike, JitterFunction, ResolvedConnbackOptions } from './options.js';
 
 /**
  * When to attempt again, and when to give up: the attempt count of the current outage and the

@@ -6,7 +6,7 @@ import {
   isCancelled,
   onCancelled,
 } from './cancellation.js';
-import { checkConnector, type Connector } from './connector.js';
+import { type Connector, checkConnector } from './connector.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
 import { Heartbeat, type Timers } from './heartbeat.js';

@@ -6,9 +6,9 @@ export {
   toAbortSignal,
 } from './cancellation.js';
 export {
+  Connback,
   type ConnbackStats,
   type ConnectInfo,
-  Connback,
 } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';

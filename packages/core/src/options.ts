@@ -179,7 +179,9 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   const defined = Object.fromEntries(
     Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
   );
-  const o = { ...DEFAULT_OPTIONS, ...defined } as { -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K] };
+  const o = { ...DEFAULT_OPTIONS, ...defined } as {
+    -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K];
+  };
 
   checkNumber('keepalive', o.keepalive, 0, MAX_TIMER_DELAY / 1000);
   checkNumber('connectTimeout', o.connectTimeout, 0, MAX_TIMER_DELAY);

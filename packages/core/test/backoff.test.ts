@@ -60,7 +60,12 @@ describe('semantic 5: backoff delays', () => {
   });
 
   it('maxDelay equal to initialDelay gives a constant delay', () => {
-    const policy = new BackoffPolicy({ ...DEFAULT_OPTIONS, jitter: 'none', initialDelay: 300, maxDelay: 300 });
+    const policy = new BackoffPolicy({
+      ...DEFAULT_OPTIONS,
+      jitter: 'none',
+      initialDelay: 300,
+      maxDelay: 300,
+    });
     policy.recordAttempt();
     expect([policy.nextDelay(), policy.nextDelay(), policy.nextDelay()]).toEqual([300, 300, 300]);
   });
@@ -169,7 +174,9 @@ describe('semantic 6: maxNumOfAttempts counts the attempts of one outage', () =>
     h.cb.feedClose(false);
     await advance(1000);
     expect(h.cb.state).toBe('failed');
-    expect(h.events().at(-1)).toBe(`fail:${ErrorCode.AttemptsExhausted}<${ErrorCode.ConnectionLost}`);
+    expect(h.events().at(-1)).toBe(
+      `fail:${ErrorCode.AttemptsExhausted}<${ErrorCode.ConnectionLost}`,
+    );
   });
 });
 

@@ -57,7 +57,9 @@ describe('semantic 8: one error and one close per drop, stale signals ignored', 
     await advance(1000);
     h.cb.feedHeartbeat(a);
     await advance(1000);
-    expect(h.errors.map((e) => (e as { code?: string }).code)).toEqual([ErrorCode.KeepaliveTimeout]);
+    expect(h.errors.map((e) => (e as { code?: string }).code)).toEqual([
+      ErrorCode.KeepaliveTimeout,
+    ]);
     expect(b?.open).toBe(false);
     h.cb.end();
   });

@@ -33,15 +33,18 @@ describe('semantic 10: end(force)', () => {
   it.each([
     ['throws', 'throw', ['connect#1', `error:${ErrorCode.CloseFailed}`, 'close(false)', 'end']],
     ['rejects', 'reject', ['connect#1', 'close(false)', 'end', `error:${ErrorCode.CloseFailed}`]],
-  ] as const)('a close that %s goes to onerror once; the state still ends (row 10)', async (_, script, order) => {
-    const h = await connected();
-    h.connector.closeScript = script;
-    h.cb.end();
-    await flush();
-    expect(h.cb.state).toBe('ended');
-    expect(h.events()).toEqual(order);
-    expect(h.errors[0]?.cause).toBeInstanceOf(Error);
-  });
+  ] as const)(
+    'a close that %s goes to onerror once; the state still ends (row 10)',
+    async (_, script, order) => {
+      const h = await connected();
+      h.connector.closeScript = script;
+      h.cb.end();
+      await flush();
+      expect(h.cb.state).toBe('ended');
+      expect(h.events()).toEqual(order);
+      expect(h.errors[0]?.cause).toBeInstanceOf(Error);
+    },
+  );
 
   it('end() during the backoff wait: no further attempt, ever (row 19)', async () => {
     const h = harness({ ...exact, initialDelay: 100 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode, isConnbackError } from '../src/index.js';
 import { Heartbeat, type Timers } from '../src/heartbeat.js';
+import { ErrorCode, isConnbackError } from '../src/index.js';
 import { advance, connected, exact, flush } from './support/harness.js';
 
 const codes = (errors: Error[]) => errors.map((e) => (isConnbackError(e) ? e.code : e.message));
@@ -145,7 +145,14 @@ describe('Heartbeat alone, against a fake host', () => {
 
   it('pings at each period and declares death one period after an unanswered ping', async () => {
     const calls: string[] = [];
-    const beat = new Heartbeat(1000, { ping: () => calls.push(`ping@${Date.now()}`), dead: () => calls.push(`dead@${Date.now()}`) }, fakeTimers());
+    const beat = new Heartbeat(
+      1000,
+      {
+        ping: () => calls.push(`ping@${Date.now()}`),
+        dead: () => calls.push(`dead@${Date.now()}`),
+      },
+      fakeTimers(),
+    );
     const start = Date.now();
     beat.start();
     await advance(1000);
@@ -156,7 +163,11 @@ describe('Heartbeat alone, against a fake host', () => {
   });
 
   it('stop() clears its timer', () => {
-    const beat = new Heartbeat(1000, { ping: () => undefined, dead: () => undefined }, fakeTimers());
+    const beat = new Heartbeat(
+      1000,
+      { ping: () => undefined, dead: () => undefined },
+      fakeTimers(),
+    );
     beat.start();
     beat.stop();
     expect(vi.getTimerCount()).toBe(0);

@@ -64,7 +64,11 @@ describe('semantic 14: bad options throw at construction, naming the option', ()
     ['not an object', null, /connector must be an object/],
     ['without connect', { close() {} }, /connect\(connback, token\)/],
     ['without close', { connect() {} }, /close\(client, force\)/],
-    ['with a ping that is not a function', { connect() {}, close() {}, ping: 1 }, /ping must be a function/],
+    [
+      'with a ping that is not a function',
+      { connect() {}, close() {}, ping: 1 },
+      /ping must be a function/,
+    ],
   ])('a connector %s is refused', (_, connector, message) => {
     expect(construct(lazy, connector)).toThrow(message);
   });

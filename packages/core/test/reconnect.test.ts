@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '@jil/common/cancellation.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../src/index.js';
 import { advance, connected, exact, flush, harness } from './support/harness.js';
 
@@ -82,7 +82,13 @@ describe('semantic 11: reconnect()', () => {
     h.cb.end();
     const client = await restarted;
     expect(client).toBe(h.cb.client);
-    expect(h.events()).toEqual(['connect#1', 'close(false)', 'end', 'reconnect', 'connect#2 (reconnect)']);
+    expect(h.events()).toEqual([
+      'connect#1',
+      'close(false)',
+      'end',
+      'reconnect',
+      'connect#2 (reconnect)',
+    ]);
     h.cb.end();
   });
 });
@@ -128,7 +134,10 @@ describe('awaitable: reconnect(token) and ready(token)', () => {
     h.connector.script({ kind: 'reject', error: refused });
     const ready = h.cb.ready();
     await flush();
-    await expect(ready).rejects.toMatchObject({ code: ErrorCode.AttemptsExhausted, cause: refused });
+    await expect(ready).rejects.toMatchObject({
+      code: ErrorCode.AttemptsExhausted,
+      cause: refused,
+    });
     await expect(h.cb.ready()).rejects.toMatchObject({ code: ErrorCode.AttemptsExhausted });
   });
 
@@ -153,14 +162,18 @@ describe('awaitable: reconnect(token) and ready(token)', () => {
 
   it('ready() with an already aborted signal rejects at once and starts nothing', async () => {
     const h = harness({ ...exact, lazyConnect: true });
-    await expect(h.cb.ready(AbortSignal.abort())).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+    await expect(h.cb.ready(AbortSignal.abort())).rejects.toMatchObject({
+      code: ErrorCode.Cancelled,
+    });
     expect(h.connector.connects).toBe(0);
     expect(h.cb.state).toBe('idle');
   });
 
   it('an already aborted signal rejects at once and starts nothing', async () => {
     const h = harness({ ...exact, lazyConnect: true });
-    await expect(h.cb.reconnect(AbortSignal.abort())).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+    await expect(h.cb.reconnect(AbortSignal.abort())).rejects.toMatchObject({
+      code: ErrorCode.Cancelled,
+    });
     expect(h.connector.connects).toBe(0);
     expect(h.cb.state).toBe('idle');
   });

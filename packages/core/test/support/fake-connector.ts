@@ -73,7 +73,10 @@ export class FakeConnector implements Connector<FakeClient> {
     return client;
   }
 
-  connect = (connback: Connback<FakeClient>, token: AttemptToken): Promise<FakeClient> | FakeClient => {
+  connect = (
+    connback: Connback<FakeClient>,
+    token: AttemptToken,
+  ): Promise<FakeClient> | FakeClient => {
     this.connects += 1;
     this.onConnect?.(connback);
     const script = this.scripts.shift() ?? { kind: 'pending' };

@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import { Connback, type ConnbackOptions, isConnbackError } from '../../src/index.js';
 import { TRANSITIONS } from '../../src/state.js';
-import { FakeConnector, type FakeClient } from './fake-connector.js';
+import { type FakeClient, FakeConnector } from './fake-connector.js';
 
 /** Options most core tests use: no jitter, so every delay is exact. */
 export const exact: ConnbackOptions = { jitter: 'none', keepalive: 0 };
@@ -34,7 +34,10 @@ function describeError(error: Error): string {
  * A Connback on a fake connector with a recorder subscribed before anything else, so every
  * handler of the test sees the same order the recorder checks.
  */
-export function harness(options: ConnbackOptions = exact, connector = new FakeConnector()): Harness {
+export function harness(
+  options: ConnbackOptions = exact,
+  connector = new FakeConnector(),
+): Harness {
   const cb = new Connback(connector, options);
   const log: string[] = [];
   const errors: Error[] = [];

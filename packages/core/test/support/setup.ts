@@ -29,7 +29,8 @@ afterEach(async () => {
     for (const h of takeHarnesses()) {
       const open = h.connector.openClients.length;
       if (open > 1) problems.push(`${open} fake clients open at once`);
-      if (open > 0 && !h.cb.connected) problems.push(`${open} fake client(s) open while ${h.cb.state}`);
+      if (open > 0 && !h.cb.connected)
+        problems.push(`${open} fake client(s) open while ${h.cb.state}`);
       if (h.connector.inFlight.length > 1) problems.push('two connect attempts in flight');
       for (const v of h.violations) problems.push(`rule broken: ${v}`);
       if (h.cb.state !== 'ended' && h.cb.state !== 'failed' && h.cb.state !== 'idle') {

@@ -84,6 +84,7 @@ describe('semantic 2: cancelled attempts never deliver their client', () => {
     const pending = h.connector.lastPending;
     h.cb.end();
     expect(pending.token.isCancellationRequested).toBe(true);
+    expect(pending.token.reason).toMatchObject({ code: ErrorCode.Ended });
     const late = pending.resolve();
     await flush();
     expect(late.open).toBe(false);

@@ -57,18 +57,6 @@ describe('semantic 10: end(force)', () => {
     expect(h.events()).toEqual(['error:refused', 'offline', 'end']);
   });
 
-  it('end() during connect: token cancelled with the ended reason, no onconnect, end once (row 18)', async () => {
-    const h = harness();
-    await flush();
-    const pending = h.connector.lastPending;
-    h.cb.end();
-    expect(pending.token.isCancellationRequested).toBe(true);
-    expect(pending.token.reason).toMatchObject({ code: ErrorCode.Ended });
-    pending.resolve();
-    await flush();
-    expect(h.events()).toEqual(['end']);
-  });
-
   it('end() before the eager start means no attempt at all', async () => {
     const h = harness();
     h.cb.end();

@@ -23,6 +23,9 @@ export default defineConfig({
           name: 'tcp',
           root: 'packages/tcp',
           include: ['test/**/*.test.ts'],
+          setupFiles: ['test/support/setup.ts'],
+          // Real sockets and real time on 2 noisy cores: generous per-test bounds.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,6 +1,15 @@
-/**
- * `@connback/tcp` is not built yet: its connector, `createTcpConnback` and the reconnecting stream
- * arrive with their own issue. Until then the package only names itself, so the workspace layout,
- * build and package checks are in place.
- */
-export const packageName = '@connback/tcp';
+export { TcpConnector } from './connector.js';
+export { createTcpConnback, type TcpConnbackOptions } from './create.js';
+export { ReconnectingStreamError, StreamErrorCode } from './errors.js';
+export {
+  type PingPayload,
+  type ResolvedTcpConnectorOptions,
+  TCP_CONNECTOR_OPTION_NAMES,
+  type TcpConnectorOptions,
+} from './options.js';
+export {
+  createTcpStream,
+  ReconnectingStream,
+  type ReconnectingStreamOptions,
+  type TcpStreamOptions,
+} from './stream.js';

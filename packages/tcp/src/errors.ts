@@ -1,0 +1,23 @@
+/** Codes of the errors a {@link ReconnectingStream} is destroyed with. */
+export const StreamErrorCode = {
+  /** `write()` would have buffered more than `maxBufferedBytes`. */
+  BufferOverflow: 'CONNBACK_TCP_BUFFER_OVERFLOW',
+  /** The Connback failed (attempts exhausted, or `retry` said stop) with bytes still unsent. */
+  Failed: 'CONNBACK_TCP_STREAM_FAILED',
+} as const;
+
+export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorCode];
+
+/** The error a {@link ReconnectingStream} is destroyed with: says how many bytes were not sent. */
+export class ReconnectingStreamError extends Error {
+  override readonly name = 'ReconnectingStreamError';
+  readonly code: StreamErrorCode;
+  /** Bytes accepted by `write()` (or refused by it) that never reached a socket. */
+  readonly unsentBytes: number;
+
+  constructor(code: StreamErrorCode, message: string, unsentBytes: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.unsentBytes = unsentBytes;
+  }
+}

@@ -1,0 +1,209 @@
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { Connback } from '@connback/core';
+import eventBind from 'event-bind';
+import { createTcpConnback, type TcpConnbackOptions } from './create.js';
+import { ReconnectingStreamError, StreamErrorCode } from './errors.js';
+
+const { Binder } = eventBind;
+
+/** Buffering of a {@link ReconnectingStream}. */
+export interface ReconnectingStreamOptions {
+  /**
+   * Bytes waiting to be sent past which `write()` returns false (`drain` follows once they are
+   * sent). Also the readable side's high-water mark.
+   * @default 16384
+   */
+  highWaterMark?: number | undefined;
+  /**
+   * The most bytes `write()` accepts before they reach a socket (while the connection is down, or
+   * while the socket is slow). A write past it destroys the stream with
+   * `CONNBACK_TCP_BUFFER_OVERFLOW`, which says how many bytes were not sent.
+   * @default 1048576
+   */
+  maxBufferedBytes?: number | undefined;
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+function byteLength(chunk: unknown, encoding: BufferEncoding | undefined): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, encoding);
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  return 0;
+}
+
+function checkBytes(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(
+      `connback/tcp: option "${name}" must be a whole number >= ${min} (got ${String(value)})`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A Duplex over a Connback of sockets that looks like one connection (recon's model):
+ * - `write()` goes to the live socket; while the connection is down the bytes wait (up to
+ *   `maxBufferedBytes`), `write()` returns false past `highWaterMark`, and `drain` follows once
+ *   they were written to the next socket, in order, before anything written later;
+ * - reads come from whichever socket is live; the readable side ends only when the Connback ends;
+ * - `connect` is emitted for the first connection, `reconnect` for each later one;
+ * - `end()` sends what is buffered (waiting for a connection if need be), then ends the Connback;
+ *   `destroy()` ends it at once. The stream owns its Connback.
+ *
+ * Delivery: bytes written while the connection was down are written exactly once, to the next
+ * connection. Bytes already handed to a socket that then drops may or may not have arrived (TCP
+ * cannot tell), and are never sent again: at most once.
+ */
+export class ReconnectingStream extends Duplex {
+  readonly connback: Connback<Socket>;
+  readonly #maxBuffered: number;
+  /** The one write waiting for a connection (Writable hands us one write at a time). */
+  #held: { chunk: Buffer; callback: WriteCallback } | undefined;
+  /** The socket reads come from, with its read listeners. */
+  #reading: { socket: Socket; unbind: () => void } | undefined;
+  readonly #subscriptions: (() => void)[];
+
+  constructor(connback: Connback<Socket>, options: ReconnectingStreamOptions = {}) {
+    const highWaterMark = checkBytes('highWaterMark', options.highWaterMark, 1) ?? 16_384;
+    const maxBuffered = checkBytes('maxBufferedBytes', options.maxBufferedBytes, highWaterMark);
+    super({ highWaterMark, decodeStrings: true });
+    this.connback = connback;
+    this.#maxBuffered = maxBuffered ?? Math.max(1_048_576, highWaterMark);
+    this.#subscriptions = [
+      connback.onconnect((socket, info) => this.#connected(socket, info.reconnect)),
+      connback.onclose(() => this.#stopReading()),
+      connback.onend(() => {
+        this.#stopReading();
+        this.push(null);
+      }),
+      connback.onfail((lastError) => {
+        const unsent = this.writableLength;
+        this.destroy(
+          new ReconnectingStreamError(
+            StreamErrorCode.Failed,
+            `the connection could not be restored; ${unsent} buffered bytes were not sent`,
+            unsent,
+            lastError,
+          ),
+        );
+      }),
+    ];
+    const live = connback.client;
+    if (live !== undefined) this.#connected(live, false);
+  }
+
+  /**
+   * Accepts the chunk unless that would buffer more than `maxBufferedBytes`; then the stream is
+   * destroyed with `CONNBACK_TCP_BUFFER_OVERFLOW` and the write returns false.
+   */
+  override write(
+    chunk: unknown,
+    encoding?: BufferEncoding | WriteCallback,
+    callback?: WriteCallback,
+  ): boolean {
+    const enc = typeof encoding === 'string' ? encoding : undefined;
+    const size = byteLength(chunk, enc);
+    const waiting = this.writableLength;
+    if (!this.destroyed && waiting + size > this.#maxBuffered) {
+      const error = new ReconnectingStreamError(
+        StreamErrorCode.BufferOverflow,
+        `write of ${size} bytes refused: ${waiting} bytes already wait to be sent and ` +
+          `maxBufferedBytes is ${this.#maxBuffered}; ${waiting + size} bytes were not sent`,
+        waiting + size,
+      );
+      const cb = typeof encoding === 'function' ? encoding : callback;
+      if (cb) process.nextTick(cb, error);
+      this.destroy(error);
+      return false;
+    }
+    // The overloads of Writable#write all funnel into this one call.
+    return super.write(
+      chunk,
+      enc as BufferEncoding,
+      (typeof encoding === 'function' ? encoding : callback) as WriteCallback,
+    );
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
+    const socket = this.#writableSocket();
+    if (socket === undefined) {
+      this.#held = { chunk, callback };
+      return;
+    }
+    this.#send(socket, chunk, callback);
+  }
+
+  override _read(): void {
+    this.#reading?.socket.resume();
+  }
+
+  override _final(callback: WriteCallback): void {
+    // Every write was handed to a socket by now: a graceful end lets the kernel send it.
+    this.connback.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    for (const unsubscribe of this.#subscriptions) unsubscribe();
+    this.#stopReading();
+    const held = this.#held;
+    this.#held = undefined;
+    this.connback.end(true);
+    held?.callback(error ?? new Error('stream destroyed before the write reached a socket'));
+    callback(error);
+  }
+
+  #writableSocket(): Socket | undefined {
+    const socket = this.connback.client;
+    return socket?.writable && !socket.destroyed ? socket : undefined;
+  }
+
+  /** Hands a chunk to a socket; the write completes when the socket takes more (or is gone). */
+  #send(socket: Socket, chunk: Buffer, callback: WriteCallback): void {
+    if (socket.write(chunk)) {
+      callback();
+      return;
+    }
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      callback();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  }
+
+  #connected(socket: Socket, reconnect: boolean): void {
+    this.#stopReading();
+    const reads = Binder.for(socket).bind('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    this.#reading = { socket, unbind: () => reads.unbind() };
+    // What waited for this connection goes first; later writes queue behind it in Writable.
+    const held = this.#held;
+    if (held !== undefined) {
+      this.#held = undefined;
+      this.#send(socket, held.chunk, held.callback);
+    }
+    this.emit(reconnect ? 'reconnect' : 'connect', socket);
+  }
+
+  #stopReading(): void {
+    this.#reading?.unbind();
+    this.#reading = undefined;
+  }
+}
+
+/** Options of {@link createTcpStream}: those of `createTcpConnback` plus the stream's buffering. */
+export type TcpStreamOptions = TcpConnbackOptions & ReconnectingStreamOptions;
+
+/** A {@link ReconnectingStream} over a new TCP Connback: `createTcpStream({ port: 4321 })`. */
+export function createTcpStream(options: TcpStreamOptions): ReconnectingStream {
+  const { highWaterMark, maxBufferedBytes, ...connbackOptions } = options;
+  return new ReconnectingStream(createTcpConnback(connbackOptions), {
+    highWaterMark,
+    maxBufferedBytes,
+  });
+}

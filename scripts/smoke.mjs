@@ -22,7 +22,31 @@ const checks = [
       }
     },
   ],
-  ['@connback/tcp', async (m) => void m.packageName],
+  [
+    '@connback/tcp',
+    async (m) => {
+      // A real loopback round trip through the built package (event-bind's CommonJS interop
+      // only fails here, in plain Node).
+      const net = await import('node:net');
+      const server = net.createServer((socket) => socket.pipe(socket));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const stream = m.createTcpStream({ host: '127.0.0.1', port: server.address().port });
+        const echoed = await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no echo within 5 s')), 5000);
+          stream.once('data', (chunk) => {
+            clearTimeout(timer);
+            resolve(chunk.toString());
+          });
+          stream.write('smoke\n');
+        });
+        if (echoed !== 'smoke\n') throw new Error(`echo was ${JSON.stringify(echoed)}`);
+        stream.destroy();
+      } finally {
+        server.close();
+      }
+    },
+  ],
   ['@connback/ws', async (m) => void m.packageName],
 ];
 

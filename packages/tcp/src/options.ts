@@ -125,7 +125,14 @@ export function resolveTcpConnectorOptions(
   optionalType('host', o.host, 'string');
   optionalType('path', o.path, 'string');
   optionalType('noDelay', o.noDelay, 'boolean');
-  optionalType('keepAlive', o.keepAlive, 'boolean');
+  if (o.keepAlive !== undefined && typeof o.keepAlive !== 'boolean') {
+    // The likely mix-up: connback's heartbeat is `keepalive`, in seconds.
+    throw invalid(
+      'keepAlive',
+      'a boolean (TCP keep-alive probes; the heartbeat period in seconds is "keepalive")',
+      o.keepAlive,
+    );
+  }
   optionalType('lookup', o.lookup, 'function');
   optionalMs('keepAliveInitialDelay', o.keepAliveInitialDelay);
   optionalMs('timeout', o.timeout);

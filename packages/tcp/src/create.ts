@@ -1,5 +1,11 @@
 import type { Socket } from 'node:net';
-import { Connback, type ConnbackOptions } from '@connback/core';
+import {
+  Connback,
+  ConnbackError,
+  type ConnbackOptions,
+  DEFAULT_OPTIONS,
+  ErrorCode,
+} from '@connback/core';
 import { TcpConnector } from './connector.js';
 import { TCP_CONNECTOR_OPTION_NAMES, type TcpConnectorOptions } from './options.js';
 
@@ -15,6 +21,13 @@ function splitTcpOptions(options: TcpConnbackOptions): {
   const connback: Record<string, unknown> = {};
   const names: readonly string[] = TCP_CONNECTOR_OPTION_NAMES;
   for (const [key, value] of Object.entries(options)) {
+    if (!names.includes(key) && !(key in DEFAULT_OPTIONS)) {
+      const known = [...names, ...Object.keys(DEFAULT_OPTIONS)].join(', ');
+      throw new ConnbackError(
+        ErrorCode.InvalidOption,
+        `connback/tcp: unknown option "${key}" (known: ${known})`,
+      );
+    }
     (names.includes(key) ? connector : connback)[key] = value;
   }
   return { connector, connback };

@@ -2,8 +2,10 @@
 export const StreamErrorCode = {
   /** `write()` would have buffered more than `maxBufferedBytes`. */
   BufferOverflow: 'CONNBACK_TCP_BUFFER_OVERFLOW',
-  /** The Connback failed (attempts exhausted, or `retry` said stop) with bytes still unsent. */
+  /** The Connback failed (attempts exhausted, or `retry` said stop); `unsentBytes` may be 0. */
   Failed: 'CONNBACK_TCP_STREAM_FAILED',
+  /** `connback.end()` was called directly while bytes still waited to be sent. */
+  Ended: 'CONNBACK_TCP_STREAM_ENDED',
 } as const;
 
 export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorCode];

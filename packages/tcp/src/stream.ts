@@ -43,6 +43,19 @@ function checkBytes(name: string, value: unknown, min: number): number | undefin
 }
 
 /**
+ * The stream options with defaults filled in.
+ * @throws TypeError naming a bad option.
+ */
+function resolveStreamOptions(options: ReconnectingStreamOptions): {
+  highWaterMark: number;
+  maxBufferedBytes: number;
+} {
+  const highWaterMark = checkBytes('highWaterMark', options.highWaterMark, 1) ?? 16_384;
+  const maxBuffered = checkBytes('maxBufferedBytes', options.maxBufferedBytes, highWaterMark);
+  return { highWaterMark, maxBufferedBytes: maxBuffered ?? Math.max(1_048_576, highWaterMark) };
+}
+
+/**
  * A Duplex over a Connback of sockets that looks like one connection (recon's model):
  * - `write()` goes to the live socket; while the connection is down the bytes wait (up to
  *   `maxBufferedBytes`), `write()` returns false past `highWaterMark`, and `drain` follows once
@@ -61,23 +74,22 @@ export class ReconnectingStream extends Duplex {
   readonly #maxBuffered: number;
   /** The one write waiting for a connection (Writable hands us one write at a time). */
   #held: { chunk: Buffer; callback: WriteCallback } | undefined;
+  /** `_final` ran: the Connback is being ended by this stream's own `end()`. */
+  #finishing = false;
   /** The socket reads come from, with its read listeners. */
   #reading: { socket: Socket; unbind: () => void } | undefined;
   readonly #subscriptions: (() => void)[];
 
+  /** @throws TypeError naming a bad option. */
   constructor(connback: Connback<Socket>, options: ReconnectingStreamOptions = {}) {
-    const highWaterMark = checkBytes('highWaterMark', options.highWaterMark, 1) ?? 16_384;
-    const maxBuffered = checkBytes('maxBufferedBytes', options.maxBufferedBytes, highWaterMark);
+    const { highWaterMark, maxBufferedBytes } = resolveStreamOptions(options);
     super({ highWaterMark, decodeStrings: true });
     this.connback = connback;
-    this.#maxBuffered = maxBuffered ?? Math.max(1_048_576, highWaterMark);
+    this.#maxBuffered = maxBufferedBytes;
     this.#subscriptions = [
       connback.onconnect((socket, info) => this.#connected(socket, info.reconnect)),
       connback.onclose(() => this.#stopReading()),
-      connback.onend(() => {
-        this.#stopReading();
-        this.push(null);
-      }),
+      connback.onend(() => this.#connbackEnded()),
       connback.onfail((lastError) => {
         const unsent = this.writableLength;
         this.destroy(
@@ -90,8 +102,13 @@ export class ReconnectingStream extends Duplex {
         );
       }),
     ];
+    // Already connected: announced on the next tick, once the caller could add listeners.
     const live = connback.client;
-    if (live !== undefined) this.#connected(live, false);
+    if (live !== undefined) {
+      process.nextTick(() => {
+        if (connback.client === live && !this.destroyed) this.#connected(live, false);
+      });
+    }
   }
 
   /**
@@ -106,7 +123,7 @@ export class ReconnectingStream extends Duplex {
     const enc = typeof encoding === 'string' ? encoding : undefined;
     const size = byteLength(chunk, enc);
     const waiting = this.writableLength;
-    if (!this.destroyed && waiting + size > this.#maxBuffered) {
+    if (!this.destroyed && !this.writableEnded && waiting + size > this.#maxBuffered) {
       const error = new ReconnectingStreamError(
         StreamErrorCode.BufferOverflow,
         `write of ${size} bytes refused: ${waiting} bytes already wait to be sent and ` +
@@ -126,6 +143,22 @@ export class ReconnectingStream extends Duplex {
     );
   }
 
+  /** Like `Writable#end`; a final chunk goes through `write()`, so the bound applies to it too. */
+  override end(
+    chunk?: unknown,
+    encoding?: BufferEncoding | (() => void),
+    callback?: () => void,
+  ): this {
+    if (typeof chunk === 'function') return super.end(chunk as () => void);
+    if (chunk !== undefined && chunk !== null) {
+      if (typeof encoding === 'string') this.write(chunk, encoding);
+      else this.write(chunk);
+      if (this.destroyed) return this;
+    }
+    const done = typeof encoding === 'function' ? encoding : callback;
+    return done === undefined ? super.end() : super.end(done);
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     const socket = this.#writableSocket();
     if (socket === undefined) {
@@ -141,6 +174,7 @@ export class ReconnectingStream extends Duplex {
 
   override _final(callback: WriteCallback): void {
     // Every write was handed to a socket by now: a graceful end lets the kernel send it.
+    this.#finishing = true;
     this.connback.end();
     callback();
   }
@@ -181,13 +215,37 @@ export class ReconnectingStream extends Duplex {
       if (!this.push(chunk)) socket.pause();
     });
     this.#reading = { socket, unbind: () => reads.unbind() };
-    // What waited for this connection goes first; later writes queue behind it in Writable.
+    // Announced first, so a listener can write a handshake to the socket ahead of the bytes that
+    // waited; those go next, and later writes queue behind them in Writable.
+    this.emit(reconnect ? 'reconnect' : 'connect', socket);
     const held = this.#held;
-    if (held !== undefined) {
+    if (held !== undefined && this.#writableSocket() === socket) {
       this.#held = undefined;
       this.#send(socket, held.chunk, held.callback);
     }
-    this.emit(reconnect ? 'reconnect' : 'connect', socket);
+  }
+
+  /**
+   * The Connback ended: through our own `end()`, or by someone calling `connback.end()`. In the
+   * second case writes could wait forever, so the writable side is finished too, or, with bytes
+   * still waiting, the stream is destroyed with an error that counts them.
+   */
+  #connbackEnded(): void {
+    this.#stopReading();
+    this.push(null);
+    if (this.#finishing || this.destroyed) return;
+    const unsent = this.writableLength;
+    if (unsent === 0) {
+      this.end();
+      return;
+    }
+    this.destroy(
+      new ReconnectingStreamError(
+        StreamErrorCode.Ended,
+        `the Connback was ended with ${unsent} bytes not yet sent`,
+        unsent,
+      ),
+    );
   }
 
   #stopReading(): void {
@@ -202,8 +260,8 @@ export type TcpStreamOptions = TcpConnbackOptions & ReconnectingStreamOptions;
 /** A {@link ReconnectingStream} over a new TCP Connback: `createTcpStream({ port: 4321 })`. */
 export function createTcpStream(options: TcpStreamOptions): ReconnectingStream {
   const { highWaterMark, maxBufferedBytes, ...connbackOptions } = options;
-  return new ReconnectingStream(createTcpConnback(connbackOptions), {
-    highWaterMark,
-    maxBufferedBytes,
-  });
+  const streamOptions = { highWaterMark, maxBufferedBytes };
+  // Checked before the Connback exists: a bad option must not leave one connecting.
+  resolveStreamOptions(streamOptions);
+  return new ReconnectingStream(createTcpConnback(connbackOptions), streamOptions);
 }

@@ -74,7 +74,9 @@ export class TcpConnector implements Connector<net.Socket> {
       return;
     }
     socket.end();
+    // Unref'd: the socket itself keeps the process alive while it closes; this only cuts it short.
     const deadline = setTimeout(() => socket.destroy(), this.options.closeTimeout);
+    deadline.unref();
     socket.once('close', () => clearTimeout(deadline));
   }
 

@@ -19,10 +19,16 @@ export interface LedgerEntry {
 const ledger: LedgerEntry[] = [];
 diagnostics.subscribe('net.client.socket', (message) => {
   const { socket } = message as { socket: Socket };
-  const entry: LedgerEntry = { socket, openedAt: performance.now(), closedAt: undefined };
+  const now = performance.now();
+  // 'close' comes a tick after destroy(): a socket already destroyed when the next one is created
+  // is closed as far as overlap goes.
+  for (const earlier of ledger) {
+    if (earlier.closedAt === undefined && earlier.socket.destroyed) earlier.closedAt = now;
+  }
+  const entry: LedgerEntry = { socket, openedAt: now, closedAt: undefined };
   ledger.push(entry);
   socket.once('close', () => {
-    entry.closedAt = performance.now();
+    entry.closedAt ??= performance.now();
   });
 });
 

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ErrorCode } from '@connback/core';
+import { describe, expect, it } from 'vitest';
+import { createTcpConnback } from '../src/index.js';
+import { received, record } from './support/recorder.js';
+import { waitFor } from './support/servers.js';
+import { clientSockets, maxOpenAtOnce } from './support/setup.js';
+
+/** A fresh Unix socket path in the OS temp dir. */
+function socketPath(): string {
+  return path.join(
+    os.tmpdir(),
+    `connback-ipc-${process.pid}-${randomBytes(4).toString('hex')}.sock`,
+  );
+}
+
+/** An echo server on a Unix socket; `close()` destroys its connections and removes the path. */
+async function startIpcServer(at: string) {
+  const accepted: net.Socket[] = [];
+  const open = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    accepted.push(socket);
+    open.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => open.delete(socket));
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at, () => resolve());
+  });
+  return {
+    accepted,
+    open,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => {
+          rmSync(at, { force: true });
+          resolve();
+        });
+      }),
+  };
+}
+
+describe('IPC over a Unix socket path', () => {
+  it('createTcpConnback({ path }) connects, exchanges data, and reconnects after the server drops the client', async () => {
+    const at = socketPath();
+    const server = await startIpcServer(at);
+    const cb = createTcpConnback({ path: at, jitter: 'none', initialDelay: 50 });
+    const rec = record(cb);
+    try {
+      await waitFor(() => cb.connected, 'the first connect');
+      const first = rec.clients[0] as net.Socket;
+      expect(first).toBeInstanceOf(net.Socket);
+      expect(first.remoteAddress).toBeUndefined();
+      const reply = received(first);
+      first.write('over ipc\n');
+      await waitFor(() => reply.text() === 'over ipc\n', 'the echo');
+
+      server.accepted[0]?.destroy();
+      await waitFor(() => cb.connected && rec.clients.length === 2, 'the reconnect');
+      const second = rec.clients[1] as net.Socket;
+      const again = received(second);
+      second.write('still over ipc\n');
+      await waitFor(() => again.text() === 'still over ipc\n', 'the echo after reconnecting');
+
+      expect(rec.events()).toEqual(['connect', 'close(false)', 'offline', 'reconnect', 'connect']);
+      expect(server.accepted).toHaveLength(2);
+      expect(clientSockets()).toHaveLength(2);
+      expect(maxOpenAtOnce()).toBe(1);
+    } finally {
+      cb.end(true);
+      await server.close();
+    }
+  });
+
+  it('a path nobody listens on fails each attempt with ENOENT, then fails after maxNumOfAttempts', async () => {
+    const cb = createTcpConnback({
+      path: socketPath(),
+      jitter: 'none',
+      initialDelay: 30,
+      maxNumOfAttempts: 2,
+    });
+    const rec = record(cb);
+    try {
+      await waitFor(() => cb.state === 'failed', 'the Connback to fail');
+      expect(rec.codes()).toEqual(['ENOENT', 'ENOENT']);
+      expect(rec.count(`fail:${ErrorCode.AttemptsExhausted}`)).toBe(1);
+      expect(clientSockets().every((entry) => entry.socket.destroyed)).toBe(true);
+    } finally {
+      cb.end(true);
+    }
+  });
+});

@@ -4,27 +4,9 @@ import {
   type ReconnectingStream,
   ReconnectingStreamError,
   StreamErrorCode,
-  type TcpStreamOptions,
 } from '../src/index.js';
-import { isDown, type RecordingServer, startRecordingServer } from './support/recording.js';
+import { streamOptions as options, startRecordingServer, takeDown } from './support/recording.js';
 import { waitFor } from './support/servers.js';
-
-function options(port: number, more: Partial<TcpStreamOptions> = {}): TcpStreamOptions {
-  return {
-    host: '127.0.0.1',
-    port,
-    initialDelay: 20,
-    maxDelay: 100,
-    jitter: 'none',
-    keepalive: 0,
-    ...more,
-  };
-}
-
-async function takeDown(server: RecordingServer, stream: ReconnectingStream): Promise<void> {
-  await server.close();
-  await waitFor(() => isDown(stream.connback), 'the drop to be reported');
-}
 
 function errorOf(stream: ReconnectingStream): Promise<Error> {
   return new Promise((resolve) => stream.once('error', resolve));

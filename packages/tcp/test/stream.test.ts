@@ -5,42 +5,18 @@ import {
   ReconnectingStream,
   ReconnectingStreamError,
   StreamErrorCode,
-  type TcpStreamOptions,
 } from '../src/index.js';
 import {
   isDown,
-  type RecordingServer,
+  streamOptions as options,
   recordEvents,
+  refusedOnce,
   settle,
   startRecordingServer,
+  takeDown,
 } from './support/recording.js';
 import { refusedPort, waitFor } from './support/servers.js';
 import { clientSockets } from './support/setup.js';
-
-/** Loopback, small exact delays, no heartbeat (the servers here do not talk on their own). */
-function options(port: number, more: Partial<TcpStreamOptions> = {}): TcpStreamOptions {
-  return {
-    host: '127.0.0.1',
-    port,
-    initialDelay: 20,
-    maxDelay: 100,
-    jitter: 'none',
-    keepalive: 0,
-    ...more,
-  };
-}
-
-/** Closes the server and waits until the stream's Connback has reported the drop. */
-async function takeDown(server: RecordingServer, stream: ReconnectingStream): Promise<void> {
-  await server.close();
-  await waitFor(() => isDown(stream.connback), 'the drop to be reported');
-}
-
-/** Waits for one more refused attempt: the client really is down, and retrying. */
-async function refusedOnce(stream: ReconnectingStream): Promise<void> {
-  const failed = stream.connback.stats.failedAttempts;
-  await waitFor(() => stream.connback.stats.failedAttempts > failed, 'a refused attempt');
-}
 
 describe('ReconnectingStream: buffering while down', () => {
   it('write() returns false past highWaterMark; drain follows the flush; connect, then reconnect', async () => {

@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Connback } from '@connback/core';
-import { type LoopbackServer, startServer } from './servers.js';
+import type { ReconnectingStream, TcpStreamOptions } from '../../src/index.js';
+import { type LoopbackServer, startServer, waitFor } from './servers.js';
 
 /** What one accepted connection sent the server. */
 export interface RecordedConnection {
@@ -80,4 +81,32 @@ export function isDown(connback: Connback<unknown>): boolean {
 /** Lets the microtasks and I/O callbacks queued so far run (no timer involved). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Loopback, small exact delays, no heartbeat (the servers here do not talk on their own). */
+export function streamOptions(
+  port: number,
+  more: Partial<TcpStreamOptions> = {},
+): TcpStreamOptions {
+  return {
+    host: '127.0.0.1',
+    port,
+    initialDelay: 20,
+    maxDelay: 100,
+    jitter: 'none',
+    keepalive: 0,
+    ...more,
+  };
+}
+
+/** Closes the server and waits until the stream's Connback has reported the drop. */
+export async function takeDown(server: RecordingServer, stream: ReconnectingStream): Promise<void> {
+  await server.close();
+  await waitFor(() => isDown(stream.connback), 'the drop to be reported');
+}
+
+/** Waits for one more refused attempt: the client really is down, and retrying. */
+export async function refusedOnce(stream: ReconnectingStream): Promise<void> {
+  const failed = stream.connback.stats.failedAttempts;
+  await waitFor(() => stream.connback.stats.failedAttempts > failed, 'a refused attempt');
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { ErrorCode } from '@connback/core';
 import { describe, expect, it } from 'vitest';
 import { createTcpConnback } from '../src/index.js';
 import { received, record } from './support/recorder.js';
-import { waitFor } from './support/servers.js';
+import { startServer, waitFor } from './support/servers.js';
 import { clientSockets, maxOpenAtOnce } from './support/setup.js';
 
 /** A fresh Unix socket path in the OS temp dir. */
@@ -18,39 +17,10 @@ function socketPath(): string {
   );
 }
 
-/** An echo server on a Unix socket; `close()` destroys its connections and removes the path. */
-async function startIpcServer(at: string) {
-  const accepted: net.Socket[] = [];
-  const open = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    accepted.push(socket);
-    open.add(socket);
-    socket.on('error', () => {});
-    socket.once('close', () => open.delete(socket));
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(at, () => resolve());
-  });
-  return {
-    accepted,
-    open,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => {
-          rmSync(at, { force: true });
-          resolve();
-        });
-      }),
-  };
-}
-
 describe('IPC over a Unix socket path', () => {
   it('createTcpConnback({ path }) connects, exchanges data, and reconnects after the server drops the client', async () => {
     const at = socketPath();
-    const server = await startIpcServer(at);
+    const server = await startServer(undefined, at);
     const cb = createTcpConnback({ path: at, jitter: 'none', initialDelay: 50 });
     const rec = record(cb);
     try {

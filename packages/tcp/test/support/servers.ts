@@ -29,10 +29,13 @@ export interface LoopbackServer {
   listen(): Promise<void>;
 }
 
-/** Starts a loopback TCP server (echo by default) on `port` (0: any free port). */
+/**
+ * Starts a server (echo by default) on a loopback `port` (0: any free port), or on a Unix socket
+ * path for IPC (then `port` is 0; Node removes the path on close).
+ */
 export async function startServer(
   onConnection: (socket: net.Socket) => void = (socket) => socket.pipe(socket),
-  port = 0,
+  at: number | string = 0,
 ): Promise<LoopbackServer> {
   const accepted: net.Socket[] = [];
   const open = new Set<net.Socket>();
@@ -43,16 +46,18 @@ export async function startServer(
     socket.once('close', () => open.delete(socket));
     onConnection(socket);
   });
-  const listen = (at: number) =>
+  const listen = (target: number | string) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(at, '127.0.0.1', () => {
+      const done = () => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      if (typeof target === 'string') server.listen(target, done);
+      else server.listen(target, '127.0.0.1', done);
     });
-  await listen(port);
-  const bound = (server.address() as net.AddressInfo).port;
+  await listen(at);
+  const bound = typeof at === 'string' ? 0 : (server.address() as net.AddressInfo).port;
   return {
     server,
     port: bound,
@@ -64,7 +69,7 @@ export async function startServer(
         if (!server.listening) return resolve();
         server.close(() => resolve());
       }),
-    listen: () => listen(bound),
+    listen: () => listen(typeof at === 'string' ? at : bound),
   };
 }
 

@@ -464,7 +464,13 @@ export class Connback<T> {
     this.#continueOutage(offline, error);
   }
 
+  /** The connector's `retryable` and the `retry` option both agree to go on after `error`. */
   #retryAllowed(error: Error): boolean {
+    try {
+      if (this.#connector.retryable?.(error) === false) return false;
+    } catch (thrown) {
+      this.#listenerFailed(thrown);
+    }
     try {
       return this.#options.retry(error, this.#policy.attempts) !== false;
     } catch (thrown) {
@@ -556,6 +562,15 @@ export class Connback<T> {
       this.#enterOutage();
       if (this.#state === offline) this.#attempt(true);
       return;
+    }
+    if (error !== undefined) {
+      this.#enterOutage();
+      if (this.#state !== offline) return;
+      if (!this.#retryAllowed(error)) {
+        this.#fail(error, new ConnbackError(ErrorCode.RetryDeclined, undefined, { cause: error }));
+        return;
+      }
+      if (this.#state !== offline) return;
     }
     this.#continueOutage(offline, error);
   }

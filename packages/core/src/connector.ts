@@ -27,6 +27,13 @@ export interface Connector<T> {
    * connback through `feedHeartbeat(client)`. A throw or rejection counts as a failed heartbeat.
    */
   ping?(client: T): unknown;
+  /**
+   * Says whether an error of this transport is worth retrying (for instance a WebSocket closed
+   * with "policy violation" is not). Consulted, with the `retry` option, after a failed attempt
+   * and after a connection is lost with an error; `false` stops reconnection: state `failed`,
+   * `onfail` with reason `CONNBACK_RETRY_DECLINED`. A throw is reported and counts as `true`.
+   */
+  retryable?(error: Error): boolean;
 }
 
 /**
@@ -42,5 +49,8 @@ export function checkConnector(connector: unknown): void {
   if (typeof c.close !== 'function') throw fail('must have a close(client, force) function');
   if (c.ping !== undefined && typeof c.ping !== 'function') {
     throw fail('ping must be a function when given');
+  }
+  if (c.retryable !== undefined && typeof c.retryable !== 'function') {
+    throw fail('retryable must be a function when given');
   }
 }

@@ -87,9 +87,10 @@ export interface ConnbackOptions {
    */
   minUptime?: number | undefined;
   /**
-   * Called after each failed attempt with its error and number (1 for the first of an outage).
-   * Return `false` to stop: the Connback fails with that error. A throw is reported and counts as
-   * `true`.
+   * Called after each failed attempt, with its error and number (1 for the first of an outage),
+   * and after a live connection is lost with an error (a reset, a keepalive timeout...), with the
+   * attempts counted in the outage so far (0 after a stable connection). Return `false` to stop:
+   * the Connback fails with that error. A throw is reported and counts as `true`.
    * @default () => true
    */
   retry?: ((error: Error, attempt: number) => boolean) | undefined;

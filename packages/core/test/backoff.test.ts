@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BackoffPolicy } from '../src/backoff.js';
 import { type ConnbackOptions, DEFAULT_OPTIONS, ErrorCode } from '../src/index.js';
+import { FakeConnector } from './support/fake-connector.js';
 import { advance, connected, exact, flush, harness } from './support/harness.js';
 
 const refused = () => ({ kind: 'reject', error: new Error('ECONNREFUSED') }) as const;
@@ -161,6 +162,55 @@ describe('semantic 6: maxNumOfAttempts counts the attempts of one outage', () =>
     expect(h.cb.state).toBe('failed');
     expect(h.events().at(-1)).toBe(`fail:${ErrorCode.RetryDeclined}<EAUTH`);
     expect(h.connector.connects).toBe(2);
+  });
+
+  it('the retry predicate also sees an error that ended a live connection, and can stop there', async () => {
+    const seen: [string, number][] = [];
+    const h = await connected({
+      ...exact,
+      retry: (error, attempt) => {
+        seen.push([error.message, attempt]);
+        return error.message !== 'EPROTO';
+      },
+    });
+    await advance(1000);
+    h.connector.script({ kind: 'resolve' });
+    h.cb.feedError(new Error('ECONNRESET'));
+    await flush();
+    expect(h.cb.connected).toBe(true);
+    await advance(1000);
+    h.cb.feedError(new Error('EPROTO'));
+    expect(seen).toEqual([
+      ['ECONNRESET', 0],
+      ['EPROTO', 0],
+    ]);
+    expect(h.cb.state).toBe('failed');
+    expect(h.events().slice(-4)).toEqual([
+      'error:EPROTO',
+      'close(true)',
+      'offline',
+      `fail:${ErrorCode.RetryDeclined}<EPROTO`,
+    ]);
+  });
+
+  it("a connector's retryable(error) = false makes an attempt error or a drop error final", async () => {
+    const fatal = new Error('4401 unauthorized');
+    const connector = Object.assign(new FakeConnector(), {
+      retryable: (error: Error) => error !== fatal,
+    });
+    const h = harness({ ...exact, initialDelay: 100 }, connector);
+    connector.script({ kind: 'reject', error: new Error('refused') }, { kind: 'resolve' });
+    await advance(100);
+    expect(h.cb.connected).toBe(true);
+    h.cb.feedError(fatal);
+    expect(h.cb.state).toBe('failed');
+    expect(h.events().at(-1)).toBe(`fail:${ErrorCode.RetryDeclined}<4401 unauthorized`);
+
+    const again = harness(exact, Object.assign(new FakeConnector(), { retryable: () => false }));
+    again.connector.script({ kind: 'reject', error: fatal });
+    await flush();
+    expect(again.cb.state).toBe('failed');
+    expect(again.connector.connects).toBe(1);
   });
 
   it('onfail reports the last error of this outage, not one from an earlier outage', async () => {

@@ -69,6 +69,11 @@ describe('semantic 14: bad options throw at construction, naming the option', ()
       { connect() {}, close() {}, ping: 1 },
       /ping must be a function/,
     ],
+    [
+      'with a retryable that is not a function',
+      { connect() {}, close() {}, retryable: true },
+      /retryable must be a function/,
+    ],
   ])('a connector %s is refused', (_, connector, message) => {
     expect(construct(lazy, connector)).toThrow(message);
   });

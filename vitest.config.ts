@@ -33,6 +33,8 @@ export default defineConfig({
           name: 'ws',
           root: 'packages/ws',
           include: ['test/**/*.test.ts'],
+          setupFiles: ['test/support/setup.ts'],
+          testTimeout: 30_000,
         },
       },
     ],

@@ -1,6 +1,23 @@
-/**
- * `@connback/ws` is not built yet: its connector, `createWsConnback` and the send queue arrive with
- * their own issue. Until then the package only names itself, so the workspace layout, build and
- * package checks are in place.
- */
-export const packageName = '@connback/ws';
+export {
+  type CloseInfo,
+  defaultShouldReconnect,
+  FATAL_CLOSE_CODES,
+  isNormalClose,
+  WsCloseError,
+} from './close.js';
+export { WsConnector } from './connector.js';
+export {
+  type ResolvedWsConnectorOptions,
+  WS_CONNECTOR_OPTION_NAMES,
+  type WsConnectorOptions,
+  type WsData,
+  type WsUrl,
+} from './options.js';
+export { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
+export {
+  createWsConnback,
+  type SendQueueOptions,
+  WsConnback,
+  type WsConnbackOptions,
+  WsSendQueueError,
+} from './ws-connback.js';

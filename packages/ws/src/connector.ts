@@ -1,0 +1,188 @@
+import type { AttemptToken, Connback, Connector } from '@connback/core';
+import { loadFallbackWebSocket } from '#ws-loader';
+import { type CloseInfo, isNormalClose, WsCloseError } from './close.js';
+import {
+  checkUrl,
+  type ResolvedWsConnectorOptions,
+  resolveWsConnectorOptions,
+  type WsConnectorOptions,
+} from './options.js';
+import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
+
+type Listener = (event: never) => void;
+
+/** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
+function swallow(): void {}
+
+/** An Error from a WebSocket 'error' event (`ws` puts one in `event.error`; browsers give none). */
+function errorOf(event: { error?: unknown; message?: unknown }): Error {
+  if (event.error instanceof Error) return event.error;
+  const message = typeof event.message === 'string' && event.message !== '' ? event.message : '';
+  return new Error(message || 'WebSocket error');
+}
+
+function closeInfoOf(event: { code?: unknown; reason?: unknown; wasClean?: unknown }): CloseInfo {
+  return {
+    code: typeof event.code === 'number' ? event.code : 1006,
+    reason: typeof event.reason === 'string' ? event.reason : String(event.reason ?? ''),
+    wasClean: event.wasClean === true,
+  };
+}
+
+/** Adds listeners and returns the function that removes them all. */
+function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () => void {
+  for (const [type, listener] of Object.entries(listeners)) socket.addEventListener(type, listener);
+  return () => {
+    for (const [type, listener] of Object.entries(listeners)) {
+      socket.removeEventListener(type, listener);
+    }
+  };
+}
+
+/**
+ * A `Connector` for WebSockets, in Node (`ws`, or the global WebSocket of Node 22+) and in
+ * browsers. Once open, messages and pongs are heartbeats and the close (with its code and reason)
+ * reaches connback as a connection-scoped feed; `shouldReconnect` decides which closes are final.
+ */
+export class WsConnector implements Connector<WebSocketLike> {
+  readonly options: ResolvedWsConnectorOptions;
+  #socketClass: WebSocketConstructor | undefined;
+  #lastClose: CloseInfo | undefined;
+
+  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
+  constructor(options: WsConnectorOptions) {
+    this.options = resolveWsConnectorOptions(options);
+  }
+
+  /** How the last socket that had opened closed. */
+  get lastClose(): CloseInfo | undefined {
+    return this.#lastClose;
+  }
+
+  /**
+   * Resolves with the socket on `open`; rejects on `error`, or on `close` before open. When the
+   * token fires, a socket still connecting is closed without an uncaught error.
+   */
+  async connect(connback: Connback<WebSocketLike>, token: AttemptToken): Promise<WebSocketLike> {
+    if (token.isCancellationRequested) throw token.reason;
+    const WebSocketClass = await this.#webSocketClass();
+    const url = await this.#url();
+    if (token.isCancellationRequested) throw token.reason;
+    const { protocols, wsOptions } = this.options;
+    const socket = new WebSocketClass(url, protocols, wsOptions);
+    if (typeof socket.on === 'function') {
+      socket.on('error', swallow);
+      socket.addEventListener('close', () => socket.off?.('error', swallow));
+    }
+    return new Promise<WebSocketLike>((resolve, reject) => {
+      let unsubscribe = (): void => {};
+      const settle = () => {
+        unlisten();
+        unsubscribe();
+      };
+      const unlisten = listen(socket, {
+        open: () => {
+          settle();
+          this.#bindFeeds(connback, socket);
+          resolve(socket);
+        },
+        error: (event: { error?: unknown; message?: unknown }) => {
+          settle();
+          this.#abort(socket);
+          reject(errorOf(event));
+        },
+        close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+          settle();
+          reject(new WsCloseError(closeInfoOf(event)));
+        },
+      });
+      unsubscribe = token.onCancellationRequested(() => {
+        settle();
+        this.#abort(socket);
+        reject(token.reason);
+      });
+    });
+  }
+
+  /** Terminates at once with `force` (`ws`); otherwise a 1000 close, terminated after `closeTimeout`. */
+  close(socket: WebSocketLike, force?: boolean): void {
+    if (socket.readyState === ReadyState.CLOSED) return;
+    if (force === true || socket.readyState === ReadyState.CONNECTING) {
+      this.#abort(socket);
+      return;
+    }
+    if (socket.readyState === ReadyState.OPEN) socket.close(1000);
+    if (typeof socket.terminate !== 'function') return;
+    const deadline = setTimeout(() => socket.terminate?.(), this.options.closeTimeout);
+    (deadline as { unref?: () => void }).unref?.();
+    socket.addEventListener('close', () => clearTimeout(deadline));
+  }
+
+  /** A protocol ping frame where the socket has one (`ws`), else the `pingMessage`, if any. */
+  ping(socket: WebSocketLike): void {
+    if (socket.readyState !== ReadyState.OPEN) return;
+    if (this.options.pingFrames && typeof socket.ping === 'function') {
+      socket.ping();
+      return;
+    }
+    const message = this.options.pingMessage;
+    if (message === undefined) return;
+    socket.send(typeof message === 'function' ? message() : message);
+  }
+
+  /** A close `shouldReconnect` refuses is final; every other error may be retried. */
+  retryable(error: Error): boolean {
+    return !(error instanceof WsCloseError) || this.options.shouldReconnect(error.close);
+  }
+
+  async #webSocketClass(): Promise<WebSocketConstructor> {
+    this.#socketClass ??=
+      this.options.WebSocket ??
+      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
+      (await loadFallbackWebSocket());
+    if (this.#socketClass === undefined) {
+      throw new Error('connback/ws: no WebSocket class: pass the WebSocket option or install ws');
+    }
+    return this.#socketClass;
+  }
+
+  async #url(): Promise<string> {
+    const { url } = this.options;
+    return checkUrl(typeof url === 'function' ? await url() : url);
+  }
+
+  /** Closes a socket that may still be connecting, the quickest way the class offers. */
+  #abort(socket: WebSocketLike): void {
+    if (socket.readyState === ReadyState.CLOSED) return;
+    if (typeof socket.terminate === 'function') socket.terminate();
+    else socket.close();
+  }
+
+  /** Messages and pongs are heartbeats; the close is fed with its code, for this socket only. */
+  #bindFeeds(connback: Connback<WebSocketLike>, socket: WebSocketLike): void {
+    let lastError: Error | undefined;
+    const beat = () => connback.feedHeartbeat(socket);
+    socket.on?.('pong', beat);
+    const unlisten = listen(socket, {
+      message: beat,
+      error: (event: { error?: unknown; message?: unknown }) => {
+        lastError = errorOf(event);
+      },
+      close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+        unlisten();
+        socket.off?.('pong', beat);
+        const close = closeInfoOf(event);
+        this.#lastClose = close;
+        if (
+          isNormalClose(close.code) &&
+          lastError === undefined &&
+          this.options.shouldReconnect(close)
+        ) {
+          connback.feedClose(false, socket);
+        } else {
+          connback.feedError(new WsCloseError(close, lastError), socket);
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import { ConnbackError, ErrorCode } from '@connback/core';
+import { type CloseInfo, defaultShouldReconnect } from './close.js';
+import type { WebSocketConstructor } from './websocket-like.js';
+
+/** What a socket can send: the browser WebSocket's `send` argument types. */
+export type WsData = string | ArrayBufferLike | ArrayBufferView | Blob;
+
+/** The URL, or a function giving it for each attempt (to put a fresh token in it). */
+export type WsUrl = string | URL | (() => string | URL | PromiseLike<string | URL>);
+
+/** Options of {@link WsConnector}. */
+export interface WsConnectorOptions {
+  /** Where to connect: a `ws:`/`wss:` URL, or a (possibly async) function called per attempt. */
+  url: WsUrl;
+  /** Subprotocols to offer. */
+  protocols?: string | string[] | undefined;
+  /**
+   * The WebSocket class to use. Default: `globalThis.WebSocket` (browsers, Node 22+), else the
+   * `ws` package (loaded only then, and never part of a browser bundle).
+   */
+  WebSocket?: WebSocketConstructor | undefined;
+  /**
+   * Third constructor argument, for `ws` in Node: `headers`, `handshakeTimeout`, TLS options
+   * (`ca`, `rejectUnauthorized`...), `perMessageDeflate`...
+   */
+  wsOptions?: object | undefined;
+  /**
+   * Send protocol ping frames when the socket can (`ws`); their pong is a heartbeat.
+   * @default true
+   */
+  pingFrames?: boolean | undefined;
+  /**
+   * An application-level ping message, sent on the keepalive schedule where protocol pings are not
+   * available (browsers, Node's global WebSocket) or `pingFrames` is false. Without it nothing is
+   * sent there, and any message from the server is the heartbeat.
+   */
+  pingMessage?: WsData | (() => WsData) | undefined;
+  /**
+   * Decides, for a socket that closed after it opened, whether to reconnect. Returning false stops
+   * the Connback: state `failed`, `onfail` with a {@link WsCloseError}.
+   * @default reconnect unless the code is in FATAL_CLOSE_CODES (1002, 1003, 1007-1010, 4400, 4401, 4403, 4404)
+   */
+  shouldReconnect?: ((close: CloseInfo) => boolean) | undefined;
+  /**
+   * Milliseconds a graceful close waits for the server's close frame before terminating.
+   * @default 2000
+   */
+  closeTimeout?: number | undefined;
+}
+
+/** The connector options with defaults filled in. */
+export interface ResolvedWsConnectorOptions {
+  readonly url: WsUrl;
+  readonly protocols: string | string[] | undefined;
+  readonly WebSocket: WebSocketConstructor | undefined;
+  readonly wsOptions: object | undefined;
+  readonly pingFrames: boolean;
+  readonly pingMessage: WsData | (() => WsData) | undefined;
+  readonly shouldReconnect: (close: CloseInfo) => boolean;
+  readonly closeTimeout: number;
+}
+
+/** The names of {@link WsConnectorOptions}, to split merged options. */
+export const WS_CONNECTOR_OPTION_NAMES: readonly (keyof WsConnectorOptions)[] = [
+  'url',
+  'protocols',
+  'WebSocket',
+  'wsOptions',
+  'pingFrames',
+  'pingMessage',
+  'shouldReconnect',
+  'closeTimeout',
+];
+
+function invalid(name: string, expected: string, got: unknown): ConnbackError {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  return new ConnbackError(
+    ErrorCode.InvalidOption,
+    `connback/ws: option "${name}" must be ${expected} (got ${shown})`,
+  );
+}
+
+/** Checks a URL given as a value (a function's result is checked per attempt). */
+export function checkUrl(url: unknown): string {
+  const text = url instanceof URL ? url.href : url;
+  if (typeof text !== 'string' || !/^wss?:\/\//i.test(text)) {
+    // Never echo the URL itself: it may carry credentials.
+    throw invalid('url', 'a ws:// or wss:// URL, or a function returning one', typeof url);
+  }
+  return text;
+}
+
+/**
+ * Fills in the defaults and validates the connector options.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the option.
+ */
+export function resolveWsConnectorOptions(options: WsConnectorOptions): ResolvedWsConnectorOptions {
+  if (typeof options !== 'object' || options === null)
+    throw invalid('options', 'an object', options);
+  const o = options;
+  if (typeof o.url !== 'function') checkUrl(o.url);
+  const protocols = o.protocols;
+  if (
+    protocols !== undefined &&
+    typeof protocols !== 'string' &&
+    !(Array.isArray(protocols) && protocols.every((p) => typeof p === 'string'))
+  ) {
+    throw invalid('protocols', 'a string or an array of strings', protocols);
+  }
+  if (o.WebSocket !== undefined && typeof o.WebSocket !== 'function') {
+    throw invalid('WebSocket', 'a WebSocket class', o.WebSocket);
+  }
+  if (o.wsOptions !== undefined && (typeof o.wsOptions !== 'object' || o.wsOptions === null)) {
+    throw invalid('wsOptions', 'an object', o.wsOptions);
+  }
+  if (o.pingFrames !== undefined && typeof o.pingFrames !== 'boolean') {
+    throw invalid('pingFrames', 'a boolean', o.pingFrames);
+  }
+  if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
+    throw invalid('shouldReconnect', 'a function of the close info', o.shouldReconnect);
+  }
+  const closeTimeout = o.closeTimeout ?? 2000;
+  if (typeof closeTimeout !== 'number' || !Number.isFinite(closeTimeout) || closeTimeout < 0) {
+    throw invalid('closeTimeout', 'a number of milliseconds >= 0', closeTimeout);
+  }
+  return Object.freeze({
+    url: o.url,
+    protocols,
+    WebSocket: o.WebSocket,
+    wsOptions: o.wsOptions,
+    pingFrames: o.pingFrames ?? true,
+    pingMessage: o.pingMessage,
+    shouldReconnect: o.shouldReconnect ?? defaultShouldReconnect,
+    closeTimeout,
+  });
+}

@@ -1,0 +1,27 @@
+/** The part of a WebSocket connback uses: the browser API, which `ws` implements too. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly url?: string;
+  readonly protocol?: string;
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: never) => void): void;
+  removeEventListener(type: string, listener: (event: never) => void): void;
+  /** `ws` only: sends a protocol ping frame. */
+  ping?(data?: unknown): void;
+  /** `ws` only: destroys the socket at once. */
+  terminate?(): void;
+  /** `ws` only: Node event emitter methods, for the `pong` event. */
+  on?(event: string, listener: (...args: never[]) => void): unknown;
+  off?(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/** A WebSocket class: the browser's, `ws`'s, or any compatible one. */
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: unknown,
+) => WebSocketLike;
+
+/** The readyState values of the WebSocket API. */
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;

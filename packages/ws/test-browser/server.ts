@@ -27,7 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
   });
   const address = server.address();
-  if (typeof address === 'string') throw new Error('expected a TCP address');
+  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
   project.provide('wsPort', address.port);
   return async () => {
     for (const client of server.clients) client.terminate();

@@ -1,4 +1,10 @@
-import type { AttemptToken, Connback, Connector } from '@connback/core';
+import {
+  type AttemptToken,
+  type Connback,
+  type Connector,
+  ErrorCode,
+  isConnbackError,
+} from '@connback/core';
 import { loadFallbackWebSocket } from '#ws-loader';
 import { type CloseInfo, isNormalClose, WsCloseError } from './close.js';
 import {
@@ -130,8 +136,12 @@ export class WsConnector implements Connector<WebSocketLike> {
     socket.send(typeof message === 'function' ? message() : message);
   }
 
-  /** A close `shouldReconnect` refuses is final; every other error may be retried. */
+  /**
+   * Final: a close `shouldReconnect` refuses, and a URL function giving no ws:/wss: URL (a bug
+   * that retrying cannot fix). Every other error may be retried.
+   */
   retryable(error: Error): boolean {
+    if (isConnbackError(error, ErrorCode.InvalidOption)) return false;
     return !(error instanceof WsCloseError) || this.options.shouldReconnect(error.close);
   }
 

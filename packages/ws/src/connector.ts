@@ -1,6 +1,7 @@
 import {
   type AttemptToken,
   type Connback,
+  ConnbackError,
   type Connector,
   ErrorCode,
   isConnbackError,
@@ -15,7 +16,7 @@ import {
 } from './options.js';
 import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
-type Listener = (event: never) => void;
+type Listener = Parameters<WebSocketLike['addEventListener']>[1];
 
 /** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
 function swallow(): void {}
@@ -90,6 +91,12 @@ export class WsConnector implements Connector<WebSocketLike> {
         open: () => {
           settle();
           this.#bindFeeds(connback, socket);
+          // `ws` delivers a message that came with the handshake on the next tick, before
+          // connback's onconnect: held until onconnect listeners could subscribe to messages.
+          if (typeof socket.pause === 'function') {
+            socket.pause();
+            setTimeout(() => socket.resume?.(), 0);
+          }
           resolve(socket);
         },
         error: (event: { error?: unknown; message?: unknown }) => {
@@ -137,8 +144,9 @@ export class WsConnector implements Connector<WebSocketLike> {
   }
 
   /**
-   * Final: a close `shouldReconnect` refuses, and a URL function giving no ws:/wss: URL (a bug
-   * that retrying cannot fix). Every other error may be retried.
+   * Final: a close `shouldReconnect` refuses, a URL function giving no ws:/wss: URL, and no
+   * WebSocket class at all (configuration errors retrying cannot fix). Every other error may be
+   * retried.
    */
   retryable(error: Error): boolean {
     if (isConnbackError(error, ErrorCode.InvalidOption)) return false;
@@ -151,7 +159,11 @@ export class WsConnector implements Connector<WebSocketLike> {
       (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
       (await loadFallbackWebSocket());
     if (this.#socketClass === undefined) {
-      throw new Error('connback/ws: no WebSocket class: pass the WebSocket option or install ws');
+      // Final (not retried): see retryable().
+      throw new ConnbackError(
+        ErrorCode.InvalidOption,
+        'connback/ws: no WebSocket class: pass the WebSocket option or install ws',
+      );
     }
     return this.#socketClass;
   }

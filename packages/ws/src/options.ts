@@ -83,11 +83,20 @@ function invalid(name: string, expected: string, got: unknown): ConnbackError {
 /** Checks a URL given as a value (a function's result is checked per attempt). */
 export function checkUrl(url: unknown): string {
   const text = url instanceof URL ? url.href : url;
-  if (typeof text !== 'string' || !/^wss?:\/\//i.test(text)) {
-    // Never echo the URL itself: it may carry credentials.
-    throw invalid('url', 'a ws:// or wss:// URL, or a function returning one', typeof url);
+  if (typeof text === 'string') {
+    try {
+      const { protocol } = new URL(text);
+      if (protocol === 'ws:' || protocol === 'wss:') return text;
+    } catch {
+      // Not a URL at all: reported below.
+    }
   }
-  return text;
+  // Never echo the URL itself: it may carry credentials.
+  const got = typeof text === 'string' ? 'a string that is not one' : `a ${typeof url}`;
+  throw new ConnbackError(
+    ErrorCode.InvalidOption,
+    `connback/ws: option "url" must be a ws:// or wss:// URL, or a function returning one (got ${got})`,
+  );
 }
 
 /**

@@ -5,12 +5,17 @@ export interface WebSocketLike {
   readonly protocol?: string;
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: string, listener: (event: never) => void): void;
-  removeEventListener(type: string, listener: (event: never) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: each implementation types its events its own way
+  addEventListener(type: string, listener: (event: any) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  removeEventListener(type: string, listener: (event: any) => void): void;
   /** `ws` only: sends a protocol ping frame. */
   ping?(data?: unknown): void;
   /** `ws` only: destroys the socket at once. */
   terminate?(): void;
+  /** `ws` only: stops and restarts delivering events (used to hold the first messages). */
+  pause?(): void;
+  resume?(): void;
   /** `ws` only: Node event emitter methods, for the `pong` event. */
   on?(event: string, listener: (...args: never[]) => void): unknown;
   off?(event: string, listener: (...args: never[]) => void): unknown;
@@ -20,7 +25,8 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (
   url: string,
   protocols?: string | string[],
-  options?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: each class types its options its own way (ws: ClientOptions)
+  options?: any,
 ) => WebSocketLike;
 
 /** The readyState values of the WebSocket API. */

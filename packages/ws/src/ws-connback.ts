@@ -150,6 +150,12 @@ export class WsConnback {
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option.
  */
 export function createWsConnback(url: WsUrl, options: WsConnbackOptions = {}): WsConnback {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConnbackError(
+      ErrorCode.InvalidOption,
+      `connback/ws: the options of createWsConnback must be an object (got ${String(options)})`,
+    );
+  }
   const connector: Record<string, unknown> = { url };
   const rest: Record<string, unknown> = {};
   const connectorNames: readonly string[] = WS_CONNECTOR_OPTION_NAMES;

@@ -5,10 +5,10 @@ import { createWsConnback, type WebSocketLike } from '../src/index.js';
 function nextMessage(socket: WebSocketLike): Promise<string> {
   return new Promise((resolve) => {
     const onMessage = (event: MessageEvent) => {
-      socket.removeEventListener('message', onMessage as (event: never) => void);
+      socket.removeEventListener('message', onMessage);
       resolve(String(event.data));
     };
-    socket.addEventListener('message', onMessage as (event: never) => void);
+    socket.addEventListener('message', onMessage);
   });
 }
 

@@ -30,6 +30,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'chaos',
+          root: 'packages/chaos',
+          include: ['test/**/*.test.ts'],
+          setupFiles: ['../../test-support/real-time-leak-check.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'ws',
           root: 'packages/ws',
           include: ['test/**/*.test.ts'],

@@ -47,7 +47,22 @@ const checks = [
       }
     },
   ],
-  ['@connback/ws', async (m) => void m.packageName],
+  [
+    '@connback/ws',
+    async (m) => {
+      for (const name of ['createWsConnback', 'WsConnector', 'WsCloseError', 'FATAL_CLOSE_CODES']) {
+        if (!(name in m)) throw new Error(`missing export ${name}`);
+      }
+    },
+  ],
+  [
+    '@connback/chaos',
+    async (m) => {
+      const proxy = await m.ChaosProxy.start({ upstream: 9 });
+      if (!(proxy.port > 0)) throw new Error('the proxy did not listen');
+      await proxy.close();
+    },
+  ],
 ];
 
 let passed = 0;

@@ -1,0 +1,233 @@
+import net from 'node:net';
+import { Link } from './link.js';
+import {
+  checkAmount,
+  type Direction,
+  resolveToxicOptions,
+  type Toxic,
+  type ToxicOptions,
+  type ToxicSpec,
+} from './toxics.js';
+
+/** Where a {@link ChaosProxy} listens and what it forwards to. */
+export interface ChaosProxyOptions {
+  /** The server the proxy forwards to: a loopback port, or `{ host, port }`. */
+  upstream: number | { host?: string; port: number };
+  /**
+   * Port to listen on (loopback only).
+   * @default 0 (any free port)
+   */
+  port?: number;
+  /**
+   * Random source for probabilities and latency jitter; pass `seededRandom(seed)` to replay.
+   * @default Math.random
+   */
+  random?: () => number;
+}
+
+/**
+ * An in-process TCP proxy on loopback that injects faults, with toxiproxy's vocabulary. Each fault
+ * is a toxic added with one call, for one direction or both, with a probability per connection,
+ * and can be added or removed while connections are live. `close()` closes everything it opened.
+ *
+ * ```ts
+ * const proxy = await ChaosProxy.start({ upstream: serverPort });
+ * const slow = proxy.latency(200, 50, { direction: 'downstream' });
+ * // ... connect your client to proxy.port, then:
+ * slow.remove();
+ * await proxy.close();
+ * ```
+ */
+export class ChaosProxy {
+  readonly #server: net.Server;
+  readonly #upstream: { host: string; port: number };
+  readonly #random: () => number;
+  readonly #links = new Set<Link>();
+  readonly #toxics = new Map<number, Toxic>();
+  #nextId = 1;
+  #port: number;
+  #listening = false;
+  #closed = false;
+
+  private constructor(options: ChaosProxyOptions) {
+    const upstream =
+      typeof options.upstream === 'number' ? { port: options.upstream } : options.upstream;
+    this.#upstream = { host: upstream.host ?? '127.0.0.1', port: upstream.port };
+    this.#random = options.random ?? Math.random;
+    this.#port = options.port ?? 0;
+    this.#server = net.createServer({ allowHalfOpen: true }, (client) => this.#accept(client));
+  }
+
+  /** Starts a proxy listening on 127.0.0.1. */
+  static async start(options: ChaosProxyOptions): Promise<ChaosProxy> {
+    const proxy = new ChaosProxy(options);
+    await proxy.up();
+    return proxy;
+  }
+
+  /** The port clients connect to (kept across `down()` / `up()`). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Connections currently proxied. */
+  get connections(): number {
+    return this.#links.size;
+  }
+
+  /** The toxics in force. */
+  get toxics(): readonly Toxic[] {
+    return [...this.#toxics.values()];
+  }
+
+  /** Stops accepting: new connections are refused; live ones go on. */
+  async down(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Accepts connections again, on the same port. */
+  async up(): Promise<void> {
+    if (this.#listening || this.#closed) return;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#port, '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#listening = true;
+    this.#port = (this.#server.address() as net.AddressInfo).port;
+  }
+
+  /** Closes every live connection (a server restart, as clients see it). */
+  dropAll(): void {
+    for (const link of [...this.#links]) link.destroy();
+  }
+
+  /** Resets every live connection (RST both ways). */
+  resetAll(): void {
+    for (const link of [...this.#links]) link.reset();
+  }
+
+  /** Delays each chunk by `ms` ± `jitter`. */
+  latency(ms: number, jitter = 0, options?: ToxicOptions): Toxic {
+    return this.#add(
+      { kind: 'latency', ms: checkAmount('ms', ms, 0), jitter: checkAmount('jitter', jitter, 0) },
+      options,
+    );
+  }
+
+  /** Stops forwarding: the sockets stay open and nothing gets through (data is dropped). */
+  blackhole(options?: ToxicOptions): Toxic {
+    return this.#add({ kind: 'blackhole' }, options);
+  }
+
+  /** Resets affected connections `afterMs` after the toxic (or the connection) starts. */
+  resetPeer(afterMs = 0, options?: ToxicOptions): Toxic {
+    const toxic = this.#add(
+      { kind: 'resetPeer', afterMs: checkAmount('afterMs', afterMs, 0) },
+      options,
+    );
+    for (const link of this.#links) this.#armReset(link, toxic);
+    return toxic;
+  }
+
+  /** Delays passing a close (FIN or reset) on by `ms`. */
+  slowClose(ms: number, options?: ToxicOptions): Toxic {
+    return this.#add({ kind: 'slowClose', ms: checkAmount('ms', ms, 0) }, options);
+  }
+
+  /** Closes a connection once `bytes` went through (in an affected direction). */
+  limitData(bytes: number, options?: ToxicOptions): Toxic {
+    return this.#add({ kind: 'limitData', bytes: checkAmount('bytes', bytes, 0) }, options);
+  }
+
+  /** Cuts data into pieces of `size` bytes sent `delayMs` apart. */
+  slicer(size: number, delayMs: number, options?: ToxicOptions): Toxic {
+    return this.#add(
+      {
+        kind: 'slicer',
+        size: checkAmount('size', size, 1),
+        delayMs: checkAmount('delayMs', delayMs, 0),
+      },
+      options,
+    );
+  }
+
+  /** Limits the rate to `bytesPerSecond`. */
+  bandwidth(bytesPerSecond: number, options?: ToxicOptions): Toxic {
+    return this.#add(
+      { kind: 'bandwidth', bytesPerSecond: checkAmount('bytesPerSecond', bytesPerSecond, 1) },
+      options,
+    );
+  }
+
+  /** Removes every toxic. */
+  clear(): void {
+    this.#toxics.clear();
+  }
+
+  /** Stops listening and closes every connection and timer it opened. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#toxics.clear();
+    this.dropAll();
+    await this.down();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #add(spec: ToxicSpec, options: ToxicOptions | undefined): Toxic {
+    const { directions, probability } = resolveToxicOptions(options);
+    const id = this.#nextId++;
+    const toxic: Toxic = {
+      id,
+      spec,
+      directions,
+      probability,
+      remove: () => {
+        this.#toxics.delete(id);
+      },
+    };
+    this.#toxics.set(id, toxic);
+    return toxic;
+  }
+
+  #toxicsFor(direction: Direction): readonly Toxic[] {
+    const found: Toxic[] = [];
+    for (const toxic of this.#toxics.values()) {
+      if (toxic.directions.includes(direction)) found.push(toxic);
+    }
+    return found;
+  }
+
+  #armReset(link: Link, toxic: Toxic): void {
+    if (toxic.spec.kind !== 'resetPeer' || !link.applies(toxic)) return;
+    link.after(toxic.spec.afterMs, () => {
+      if (this.#toxics.has(toxic.id)) link.reset();
+    });
+  }
+
+  #accept(client: net.Socket): void {
+    if (this.#closed) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ ...this.#upstream, allowHalfOpen: true });
+    const link = new Link(
+      { toxics: (direction) => this.#toxicsFor(direction), random: this.#random },
+      client,
+      upstream,
+      () => this.#links.delete(link),
+    );
+    this.#links.add(link);
+    // The upstream refusing (server down) closes the client's connection too.
+    upstream.once('error', () => link.destroy());
+    for (const toxic of this.#toxics.values()) this.#armReset(link, toxic);
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { recordFigure } from '../../../test-support/figures.js';
 import { BackoffPolicy } from '../src/backoff.js';
 import { type ConnbackOptions, DEFAULT_OPTIONS, ErrorCode } from '../src/index.js';
 import { FakeConnector } from './support/fake-connector.js';
@@ -247,6 +248,12 @@ describe('minUptime: a flapping server sees growing delays, never a storm', () =
     h.cb.end();
 
     expect(flapping).toBeLessThanOrEqual(Math.ceil(1.2 * refusedTimes.length));
+    recordFigure(
+      'R6',
+      'flapping server vs refused port, attempts over 60 s of fake time (bound 1.2)',
+      flapping / refusedTimes.length,
+      'ratio',
+    );
     expect(flapping).toBeLessThan(15);
   });
 

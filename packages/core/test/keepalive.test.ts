@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { recordFigure } from '../../../test-support/figures.js';
 import { Heartbeat, type Timers } from '../src/heartbeat.js';
 import { ErrorCode, isConnbackError } from '../src/index.js';
 import { advance, connected, exact, flush } from './support/harness.js';
@@ -64,6 +65,12 @@ describe('semantic 7: keepalive', () => {
     const client = h.cb.client;
     while (client?.open) await advance(10);
     expect(Date.now() - lastBeat).toBeLessThanOrEqual(2000);
+    recordFigure(
+      'R3',
+      'half-open detection on fake time: silence until the force-close, K = 1 s (bound < 2000 ms)',
+      Date.now() - lastBeat,
+      'ms',
+    );
     h.cb.end();
   });
 
@@ -128,6 +135,12 @@ describe('semantic 7: keepalive', () => {
     }
     expect(answered).toBeGreaterThanOrEqual(49);
     expect(h.errors).toEqual([]);
+    recordFigure(
+      'R5',
+      'false keepalive closes, heartbeat latency K/4 ± K/8 over 50 × K (fake time)',
+      h.errors.length,
+      'closes',
+    );
     expect(h.cb.client).toBe(client);
     h.cb.end();
     await advance(400); // the answer still in flight is ignored after end()

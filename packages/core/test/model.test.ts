@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, it, vi } from 'vitest';
+import { recordFigure } from '../../../test-support/figures.js';
 import {
   type AttemptToken,
   type Connback,
@@ -853,6 +854,12 @@ describe('model-based: random command sequences over the fake connector and fake
       await fc.assert(fc.asyncProperty(optionsArb, randomsArb, sequencesArb, runSequence), {
         numRuns: 3000,
       });
+      recordFigure(
+        'R1',
+        'model-based command sequences run with 0 invariant violations',
+        3000,
+        'sequences',
+      );
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { ErrorCode } from '@connback/core';
 import { describe, expect, it } from 'vitest';
+import { recordFigure } from '../../../test-support/figures.js';
 import { createTcpConnback } from '../src/index.js';
 import { codeOf, received, record, watchOverlap } from './support/recorder.js';
 import { type ChildServer, refusedPort, startChildServer, waitFor } from './support/servers.js';
@@ -12,13 +13,6 @@ const K = 0.2;
 const K_MS = K * 1000;
 /** Timer lateness reached 17 ms under load on these 2-core machines: leave plenty. */
 const SLACK = 150;
-
-/** Set CONNBACK_REPORT=1 to print the measured figures (half-open detection, recovery). */
-function report(what: string, values: number[]): void {
-  if (process.env['CONNBACK_REPORT']) {
-    console.info(`${what}: ${values.map((v) => `${v.toFixed(1)} ms`).join(', ')}`);
-  }
-}
 
 /** Active resources by kind (timers, sockets...), to see that nothing is left running. */
 function resources(): Map<string, number> {
@@ -318,7 +312,12 @@ describe('half-open peer (row 7, R3)', () => {
         expect(took).toBeLessThanOrEqual(2 * K_MS + 250);
       }
       await waitFor(() => cb.connected, 'the last reconnect');
-      report('half-open detection after SIGSTOP', detections);
+      recordFigure(
+        'R3',
+        'half-open detection on loopback: TCP, server frozen by SIGSTOP, keepalive 0.2 s (bound 650 ms)',
+        detections,
+        'ms',
+      );
       expect(rec.codes()).toEqual(Array(5).fill(ErrorCode.KeepaliveTimeout));
       expect(rec.count('connect')).toBe(6);
       expect(rec.count('close(true)')).toBe(5);
@@ -380,8 +379,12 @@ describe('server restart (row 8, R4)', () => {
         (cb.client as net.Socket).write('back\n');
         await waitFor(() => again.text() === 'back\n', 'the echo from the new server');
       }
-      report('restart recovery, upper bound (from the last refusal)', upper);
-      report('restart recovery, lower bound (from "listening" read by the parent)', lower);
+      recordFigure(
+        'R4',
+        'recovery after a TCP server restart, from the port being back (backoff delay 200 ms; bound 300 ms)',
+        lower,
+        'ms',
+      );
       expect(rec.count('connect')).toBe(4);
       expect(rec.count('close(true)') + rec.count('close(false)')).toBe(3);
       expect(rec.count('offline')).toBe(3);

@@ -1,7 +1,8 @@
 import { ErrorCode } from '@connback/core';
 import { describe, expect, it } from 'vitest';
+import { recordFigure } from '../../../test-support/figures.js';
 import { createWsConnback, type WebSocketLike } from '../src/index.js';
-import { codeOf, received, record, report } from './support/recorder.js';
+import { codeOf, received, record } from './support/recorder.js';
 import {
   host,
   quick,
@@ -121,7 +122,12 @@ describe('half-open peer (row 7, R3)', () => {
       }
       answering = true;
       await waitFor(() => wsc.connback.connected, 'the last reconnect');
-      report('half-open detection after the server stopped answering pings', detections);
+      recordFigure(
+        'R3',
+        'half-open detection on loopback: WebSocket, server stops answering pings, keepalive 0.2 s (bound 650 ms)',
+        detections,
+        'ms',
+      );
       expect(rec.codes()).toEqual(Array(TRIALS).fill(ErrorCode.KeepaliveTimeout));
       expect(rec.count('connect')).toBe(TRIALS + 1);
       expect(rec.count('close(true)')).toBe(TRIALS);
@@ -210,7 +216,12 @@ describe('server restart (row 8, R4)', () => {
       await waitFor(() => wsc.connback.connected, 'the last connection');
       expect(wsc.send('back')).toBe('sent');
       await waitFor(() => server.last().messages.length === 1, 'the message to the new server');
-      report('restart recovery (from the last refusal)', recovery);
+      recordFigure(
+        'R4',
+        'recovery after a WebSocket server restart, from the last refused attempt (backoff delay 100 ms; bound 200 ms)',
+        recovery,
+        'ms',
+      );
       expect(rec.count('connect')).toBe(4);
       expect(rec.count('close(true)')).toBe(3);
       expect(rec.count('offline')).toBe(3);

@@ -88,13 +88,6 @@ export function received(socket: WebSocketLike): string[] {
   return messages;
 }
 
-/** Set CONNBACK_REPORT=1 to print measured figures (half-open detection...). */
-export function report(what: string, values: number[]): void {
-  if (process.env['CONNBACK_REPORT']) {
-    console.info(`${what}: ${values.map((v) => `${v.toFixed(1)} ms`).join(', ')}`);
-  }
-}
-
 /** The error, which must be a {@link WsCloseError} (throws otherwise). */
 export function asCloseError(error: unknown): WsCloseError {
   if (!(error instanceof WsCloseError)) throw new Error(`not a WsCloseError: ${String(error)}`);

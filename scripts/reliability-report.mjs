@@ -1,0 +1,185 @@
+// Measures the figures R1-R9 of ../shared/RELIABILITY.md and writes RELIABILITY.md at the repo
+// root: `npm run reliability:report` (add `-- --runs N` to change the R9 run count, default 20).
+// Everything it starts is loopback-only and bounded; it takes a few minutes per R9 run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const runsAt = process.argv.indexOf('--runs');
+const R9_RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 20;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'connback-report-'));
+const figuresFile = path.join(tmp, 'figures.jsonl');
+const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
+
+function run(what, args, env = {}) {
+  console.log(`> ${what}`);
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, CONNBACK_FIGURES: figuresFile, ...env },
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`  exit ${result.status} after ${seconds.toFixed(0)} s`);
+  return { ...result, seconds };
+}
+
+/** Runs vitest with a JSON report; returns its pass/fail counts. */
+function vitestRun(what, args) {
+  const report = path.join(tmp, `${what.replace(/\W+/g, '-')}.json`);
+  const result = run(what, [vitest, 'run', ...args, '--reporter=json', `--outputFile=${report}`]);
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    return { passed: json.numPassedTests, failed: json.numFailedTests, seconds: result.seconds };
+  } catch {
+    return { passed: 0, failed: 1, seconds: result.seconds };
+  }
+}
+
+try {
+  const build = run('build', [
+    path.join(root, 'node_modules/typescript/bin/tsc'),
+    '-b',
+    ...['core', 'tcp', 'ws', 'chaos'].map((p) => `packages/${p}`),
+  ]);
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+
+  const unit = vitestRun('core, tcp, ws and chaos tests', [
+    '--project',
+    'core',
+    '--project',
+    'tcp',
+    '--project',
+    'ws',
+    '--project',
+    'chaos',
+  ]);
+  const reliability = vitestRun('reliability suite', ['--config', 'vitest.reliability.config.ts']);
+  const r7 = run('R7: 1,000 connect/drop cycles', ['--expose-gc', 'scripts/r7-cycles.mjs']);
+  const mutantsFile = path.join(tmp, 'mutants.json');
+  run('R8: mutants', ['scripts/mutants.mjs', '--json', mutantsFile]);
+
+  const loopback = [];
+  for (let i = 1; i <= R9_RUNS; i += 1) {
+    const one = vitestRun(`R9: loopback suite, run ${i} of ${R9_RUNS}`, [
+      '--project',
+      'tcp',
+      '--project',
+      'ws',
+      '--project',
+      'chaos',
+    ]);
+    loopback.push(one);
+  }
+
+  const figures = readFileSync(figuresFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const r7Result = JSON.parse(r7.stdout.trim().split('\n').at(-1) ?? '{}');
+  const mutants = JSON.parse(readFileSync(mutantsFile, 'utf8'));
+  writeFileSync(
+    path.join(root, 'RELIABILITY.md'),
+    render({ figures, r7Result, mutants, loopback, unit, reliability }),
+  );
+  console.log('RELIABILITY.md written');
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return { min: sorted[0], median, max: sorted.at(-1), n: sorted.length };
+}
+
+function fmt(value, unit) {
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(unit === 'ratio' ? 2 : 1);
+  return unit === 'ratio' ? text : `${text} ${unit}`;
+}
+
+function describe(figure) {
+  const s = stats(figure.values);
+  if (s.n === 1) return fmt(s.min, figure.unit);
+  return `${fmt(s.min, figure.unit)} / ${fmt(s.median, figure.unit)} / ${fmt(s.max, figure.unit)} (min / median / max of ${s.n})`;
+}
+
+function render({ figures, r7Result, mutants, loopback, unit, reliability }) {
+  const byId = (id) => figures.filter((f) => f.id === id);
+  const lines = (id) =>
+    byId(id)
+      .map((f) => `- ${f.what}: **${describe(f)}**`)
+      .join('\n') || '- (not measured in this run)';
+  const caught = mutants.filter((m) => m.caughtBy.length > 0).length;
+  const r9Failures = loopback.reduce((sum, r) => sum + r.failed, 0);
+  const r9Tests = loopback[0]?.passed + loopback[0]?.failed;
+  const date = new Date().toISOString().slice(0, 10);
+  return `# RELIABILITY: the figures, measured
+
+Written by \`npm run reliability:report\` on ${date}, on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'},
+${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}. Every figure below comes from
+that one run; the targets and the fault matrix are those of the product's reliability page.
+Loopback only (127.0.0.1); fake time where it says so.
+
+Test runs behind it: core + tcp + ws + chaos: ${unit.passed} passed, ${unit.failed} failed
+(${unit.seconds.toFixed(0)} s); reliability suite (\`npm run test:reliability\`): ${reliability.passed} passed,
+${reliability.failed} failed (${reliability.seconds.toFixed(0)} s).
+
+## R1: model-based runs (target: 1,000 sequences per CI run, 0 invariant violations)
+\`packages/core/test/model.test.ts\`: fast-check command sequences (end, end(true), reconnect, feeds,
+stale feeds, heartbeats, time, settling connects, throwing ping and close) over the fake connector
+and fake time; the invariants of semantics 1, 2, 6, 7, 8, 9, 10 and 13 are checked after every
+command. Every CI run runs it.
+${lines('R1')}
+
+## R2: random fault schedules on loopback (target: 200 per CI run, 0 leaks, never two live clients)
+\`test-reliability/\`: seeded schedules of up to 10 faults through the chaos proxy against a TCP
+Connback; after each, the client must be back within the stated bound, and the ledger must show
+no leak and never two client sockets at once.
+${lines('R2')}
+
+## R3: half-open detection (target: < 2K on fake time; <= 2K + 250 ms on loopback, every trial)
+Time from the moment the peer went silent (frozen by SIGSTOP, blackholed, or no longer answering
+pings) to the keepalive force-close.
+${lines('R3')}
+
+## R4: recovery after a restart (target: <= backoff delay + 100 ms after the port is back)
+${lines('R4')}
+
+## R5: false keepalive closes with latency K/4 ± K/8 (target: 0 over 50 × K)
+${lines('R5')}
+
+## R6: flapping server (target: <= 1.2 × the attempts against a refused port)
+A server that accepts and drops at once, against a refused port, over the same time
+(\`minUptime\` makes the delays grow).
+${lines('R6')}
+
+## R7: 1,000 connect/drop cycles (target: listener counts flat; heap growth < 2 MB from cycle 100 to 1,000)
+\`node --expose-gc scripts/r7-cycles.mjs\`: a ReconnectingStream over createTcpConnback against a
+loopback server that drops every connection at once, \`minUptime\` 0 so each reconnect is immediate.
+- heap growth from cycle 100 to ${r7Result.cycles}, after a full GC: **${(r7Result.heapGrowthBytes / 1024).toFixed(0)} KiB**
+- listeners on the live socket at cycle 100 and ${r7Result.cycles}: **${r7Result.socketListeners?.join(' → ')}**; on the stream: **${r7Result.streamListeners?.join(' → ')}**
+- active resources (handles, timers) at cycle 100 and ${r7Result.cycles}: **${r7Result.activeResources?.join(' → ')}**
+
+## R8: bug re-introduction (target: every mutation caught by at least one test)
+\`npm run mutants\` (also run by CI): each bug class is put back into a copy of core and the core
+suite is run against it. **${caught} of ${mutants.length} caught.**
+${mutants.map((m) => `- ${m.id} (${m.what}): ${m.caughtBy.length > 0 ? `caught by ${m.caughtBy.length} tests, e.g. “${m.caughtBy[0]}”` : '**survived**'}`).join('\n')}
+
+## R9: flakiness (target: 0 failures in 20 back-to-back runs of the loopback suite)
+The loopback suite (vitest projects tcp, ws and chaos: ${r9Tests} tests on real sockets and real
+time) run ${loopback.length} times back to back: **${r9Failures} failures** (${loopback.map((r) => r.failed).join(', ')} per run).
+
+## Regenerate
+\`\`\`sh
+npm run reliability:report            # R9 with 20 runs
+npm run reliability:report -- --runs 3
+\`\`\`
+`;
+}

@@ -232,7 +232,7 @@ describe('semantic 6: maxNumOfAttempts counts the attempts of one outage', () =>
 });
 
 describe('minUptime: a flapping server sees growing delays, never a storm', () => {
-  it('a server that accepts and drops at once gets no more attempts than a refused port (R6, 60 s fake time)', async () => {
+  it('a server that accepts and drops at once gets no more attempts than a refused port (row 28, R6, 60 s fake time)', async () => {
     const options = { ...exact, initialDelay: 1000, maxDelay: 30_000 };
     const refusedTimes = await attemptTimes(options, 60_000);
 

@@ -119,7 +119,7 @@ describe('semantic 7: keepalive', () => {
     h.cb.end();
   });
 
-  it('a heartbeat arriving with latency below keepalive/4 never causes a false close (R5, fake time)', async () => {
+  it('a heartbeat arriving with latency below keepalive/4 never causes a false close (row 27, R5, fake time)', async () => {
     const h = await connected({ ...exact, keepalive: 1 });
     const client = h.cb.client;
     // Latencies spread over K/4 ± K/8 (125..375 ms), in a fixed order so every run is the same.

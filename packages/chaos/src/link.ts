@@ -7,7 +7,8 @@ export interface LinkHost {
   random(): number;
 }
 
-type Item = { chunk: Buffer } | { end: true };
+/** A chunk with the time it arrived (latency counts from there), or the end of the stream. */
+type Item = { chunk: Buffer; arrivedAt: number } | { end: true };
 
 /** Queued bytes past which the source socket is paused (backpressure through the proxy). */
 const PAUSE_AT = 64 * 1024;
@@ -40,7 +41,9 @@ export class Link {
     };
     for (const direction of ['upstream', 'downstream'] as const) {
       const { from } = this.#sockets[direction];
-      from.on('data', (chunk: Buffer) => this.#enqueue(direction, { chunk }));
+      from.on('data', (chunk: Buffer) =>
+        this.#enqueue(direction, { chunk, arrivedAt: performance.now() }),
+      );
       from.on('end', () => this.#enqueue(direction, { end: true }));
       from.on('error', () => {});
       from.on('close', (hadError: boolean) => this.#sourceClosed(direction, hadError));
@@ -139,7 +142,7 @@ export class Link {
         continue;
       }
       this.#queued[direction] -= item.chunk.length;
-      await this.#deliver(direction, item.chunk);
+      await this.#deliver(direction, item.chunk, item.arrivedAt);
       if (this.#queued[direction] <= PAUSE_AT) this.#sockets[direction].from.resume();
     }
     this.#pumping[direction] = false;
@@ -156,13 +159,19 @@ export class Link {
     if (from.readableEnded && other.from.readableEnded) this.after(0, () => this.destroy());
   }
 
-  async #deliver(direction: Direction, chunk: Buffer): Promise<void> {
+  async #deliver(direction: Direction, chunk: Buffer, arrivedAt: number): Promise<void> {
     const toxics = this.#active(direction);
     if (toxics.some((t) => t.spec.kind === 'blackhole')) return;
+    // Latency counts from the chunk's arrival, as on a real link: a stream of chunks is shifted
+    // by the delay, not slowed by it.
+    let delay = 0;
     for (const toxic of toxics) {
       if (toxic.spec.kind !== 'latency') continue;
       const { ms, jitter } = toxic.spec;
-      await this.#sleep(Math.max(0, ms + (this.#host.random() * 2 - 1) * jitter));
+      delay += Math.max(0, ms + (this.#host.random() * 2 - 1) * jitter);
+    }
+    if (delay > 0) {
+      await this.#sleep(arrivedAt + delay - performance.now());
       if (this.#destroyed) return;
     }
     let data = chunk;
@@ -187,7 +196,20 @@ export class Link {
       if (this.#destroyed) return;
       await this.#write(direction, piece);
     }
-    if (closeAfter) this.destroy();
+    if (closeAfter) this.#closeAfterFlush(direction);
+  }
+
+  /** Ends the destination once what was written is flushed, then closes the connection. */
+  #closeAfterFlush(direction: Direction): void {
+    const { from, to } = this.#sockets[direction];
+    from.pause();
+    if (to.destroyed) {
+      this.destroy();
+      return;
+    }
+    to.end(() => this.destroy());
+    // A peer that never reads must not keep the connection open forever.
+    this.after(1000, () => this.destroy());
   }
 
   async #write(direction: Direction, piece: Buffer): Promise<void> {

@@ -39,7 +39,10 @@ export interface ChaosProxyOptions {
  * ```
  */
 export class ChaosProxy {
-  readonly #server: net.Server;
+  /** The listener of the current `up()`; each `up()` makes a new one (see `down()`). */
+  #server: net.Server | undefined;
+  /** Every listener ever made, so `close()` can wait for all of them. */
+  readonly #servers = new Set<net.Server>();
   readonly #upstream: { host: string; port: number };
   readonly #random: () => number;
   readonly #links = new Set<Link>();
@@ -55,7 +58,6 @@ export class ChaosProxy {
     this.#upstream = { host: upstream.host ?? '127.0.0.1', port: upstream.port };
     this.#random = options.random ?? Math.random;
     this.#port = options.port ?? 0;
-    this.#server = net.createServer({ allowHalfOpen: true }, (client) => this.#accept(client));
   }
 
   /** Starts a proxy listening on 127.0.0.1. */
@@ -80,25 +82,36 @@ export class ChaosProxy {
     return [...this.#toxics.values()];
   }
 
-  /** Stops accepting: new connections are refused; live ones go on. */
+  /**
+   * Stops accepting: new connections are refused; live ones go on. Resolves once the port is
+   * closed (not when the live connections end, as `server.close()` alone would).
+   */
   async down(): Promise<void> {
-    if (!this.#listening) return;
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
     this.#listening = false;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    server.close();
+    // The listening handle closes asynchronously: give it a turn before the port is reused.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Accepts connections again, on the same port. */
   async up(): Promise<void> {
     if (this.#listening || this.#closed) return;
+    const server = net.createServer({ allowHalfOpen: true }, (client) => this.#accept(client));
+    this.#servers.add(server);
+    server.once('close', () => this.#servers.delete(server));
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#port, '127.0.0.1', () => {
-        this.#server.off('error', reject);
+      server.once('error', reject);
+      server.listen(this.#port, '127.0.0.1', () => {
+        server.off('error', reject);
         resolve();
       });
     });
+    this.#server = server;
     this.#listening = true;
-    this.#port = (this.#server.address() as net.AddressInfo).port;
+    this.#port = (server.address() as net.AddressInfo).port;
   }
 
   /** Closes every live connection (a server restart, as clients see it). */
@@ -114,7 +127,11 @@ export class ChaosProxy {
   /** Delays each chunk by `ms` ± `jitter`. */
   latency(ms: number, jitter = 0, options?: ToxicOptions): Toxic {
     return this.#add(
-      { kind: 'latency', ms: checkAmount('ms', ms, 0), jitter: checkAmount('jitter', jitter, 0) },
+      {
+        kind: 'latency',
+        ms: checkAmount('ms', ms, 0, true),
+        jitter: checkAmount('jitter', jitter, 0, true),
+      },
       options,
     );
   }
@@ -127,7 +144,7 @@ export class ChaosProxy {
   /** Resets affected connections `afterMs` after the toxic (or the connection) starts. */
   resetPeer(afterMs = 0, options?: ToxicOptions): Toxic {
     const toxic = this.#add(
-      { kind: 'resetPeer', afterMs: checkAmount('afterMs', afterMs, 0) },
+      { kind: 'resetPeer', afterMs: checkAmount('afterMs', afterMs, 0, true) },
       options,
     );
     for (const link of this.#links) this.#armReset(link, toxic);
@@ -136,7 +153,7 @@ export class ChaosProxy {
 
   /** Delays passing a close (FIN or reset) on by `ms`. */
   slowClose(ms: number, options?: ToxicOptions): Toxic {
-    return this.#add({ kind: 'slowClose', ms: checkAmount('ms', ms, 0) }, options);
+    return this.#add({ kind: 'slowClose', ms: checkAmount('ms', ms, 0, true) }, options);
   }
 
   /** Closes a connection once `bytes` went through (in an affected direction). */
@@ -150,7 +167,7 @@ export class ChaosProxy {
       {
         kind: 'slicer',
         size: checkAmount('size', size, 1),
-        delayMs: checkAmount('delayMs', delayMs, 0),
+        delayMs: checkAmount('delayMs', delayMs, 0, true),
       },
       options,
     );
@@ -176,6 +193,12 @@ export class ChaosProxy {
     this.#toxics.clear();
     this.dropAll();
     await this.down();
+    // With every connection dropped, each listener's 'close' comes promptly.
+    await Promise.all(
+      [...this.#servers].map(
+        (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -226,8 +249,11 @@ export class ChaosProxy {
       () => this.#links.delete(link),
     );
     this.#links.add(link);
-    // The upstream refusing (server down) closes the client's connection too.
-    upstream.once('error', () => link.destroy());
+    // The upstream refusing (server down) closes the client's connection too. Errors after the
+    // connect (a reset by the server) are the link's to pass on, as a reset.
+    const refused = () => link.destroy();
+    upstream.once('error', refused);
+    upstream.once('connect', () => upstream.off('error', refused));
     for (const toxic of this.#toxics.values()) this.#armReset(link, toxic);
   }
 }

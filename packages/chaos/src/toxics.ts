@@ -48,10 +48,14 @@ function invalid(what: string, got: unknown): TypeError {
   return new TypeError(`connback/chaos: ${what} (got ${String(got)})`);
 }
 
-/** Checks a number parameter of a toxic. */
-export function checkAmount(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw invalid(`${name} must be a finite number >= ${min}`, value);
+/** Node turns a longer timer into 1 ms: durations past it are refused. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Checks a number parameter of a toxic (`ms`: a duration, at most the longest timer). */
+export function checkAmount(name: string, value: unknown, min: number, ms = false): number {
+  const max = ms ? MAX_TIMER_MS : Number.MAX_SAFE_INTEGER;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalid(`${name} must be a finite number from ${min} to ${max}`, value);
   }
   return value;
 }

@@ -1,19 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import net from 'node:net';
 
-/** Polls `predicate` every 5 ms until it holds; throws after `timeoutMs` (every wait is bounded). */
-export async function waitFor(
-  predicate: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
+export { waitFor } from '../../../../test-support/wait.js';
 
 /** A real-time pause (for "nothing happens for that long" checks). */
 export function sleep(ms: number): Promise<void> {

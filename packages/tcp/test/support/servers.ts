@@ -2,19 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** Polls `predicate` every 5 ms until it holds; throws after `timeoutMs` (every wait is bounded). */
-export async function waitFor(
-  predicate: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitFor } from '../../../../test-support/wait.js';
 
 /** A loopback server in this process; `close()` destroys its connections too. */
 export interface LoopbackServer {

@@ -3,35 +3,9 @@ import net from 'node:net';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { WsConnbackOptions } from '../../src/index.js';
 
+export { holdsFor, waitFor } from '../../../../test-support/wait.js';
+
 export const host = '127.0.0.1';
-
-/** Polls `predicate` every 5 ms until it holds; throws after `timeoutMs` (every wait is bounded). */
-export async function waitFor(
-  predicate: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/**
- * Checks that `predicate` keeps holding for `ms` (polled every 5 ms): the way to assert that
- * something does not happen, such as a reconnect after a final close.
- */
-export async function holdsFor(predicate: () => boolean, what: string, ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    if (!predicate()) throw new Error(`${what} stopped holding`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  if (!predicate()) throw new Error(`${what} stopped holding`);
-}
 
 /** One connection a {@link TestWsServer} accepted, as the server saw it. */
 export interface ServerConnection {

@@ -186,7 +186,14 @@ export class Link {
     }
     const slicer = toxics.find((t) => t.spec.kind === 'slicer');
     const bandwidth = toxics.find((t) => t.spec.kind === 'bandwidth');
-    const size = slicer?.spec.kind === 'slicer' ? slicer.spec.size : data.length;
+    // A rate limit alone trickles in 100 ms slices (as toxiproxy does) rather than holding a
+    // whole chunk back and sending it at once.
+    const size =
+      slicer?.spec.kind === 'slicer'
+        ? slicer.spec.size
+        : bandwidth?.spec.kind === 'bandwidth'
+          ? Math.max(1, Math.floor(bandwidth.spec.bytesPerSecond / 10))
+          : data.length;
     for (let offset = 0; offset < data.length && !this.#destroyed; offset += size) {
       const piece = data.subarray(offset, offset + size);
       if (offset > 0 && slicer?.spec.kind === 'slicer') await this.#sleep(slicer.spec.delayMs);

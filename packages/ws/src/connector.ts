@@ -18,6 +18,12 @@ import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './web
 
 type Listener = Parameters<WebSocketLike['addEventListener']>[1];
 
+/** The net.Socket beneath a `ws` WebSocket, as its 'upgrade' event gives it. */
+interface Transport {
+  on(event: 'data', listener: () => void): unknown;
+  off(event: 'data', listener: () => void): unknown;
+}
+
 /** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
 function swallow(): void {}
 
@@ -77,9 +83,14 @@ export class WsConnector implements Connector<WebSocketLike> {
     if (token.isCancellationRequested) throw token.reason;
     const { protocols, wsOptions } = this.options;
     const socket = new WebSocketClass(url, protocols, wsOptions);
+    /** With `ws`: the TCP socket under the WebSocket, whose every chunk is a sign of life. */
+    let transport: Transport | undefined;
     if (typeof socket.on === 'function') {
       socket.on('error', swallow);
       socket.addEventListener('close', () => socket.off?.('error', swallow));
+      socket.on('upgrade', (response: { socket?: Transport }) => {
+        transport = response.socket;
+      });
     }
     return new Promise<WebSocketLike>((resolve, reject) => {
       let unsubscribe = (): void => {};
@@ -90,7 +101,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       const unlisten = listen(socket, {
         open: () => {
           settle();
-          this.#bindFeeds(connback, socket);
+          this.#bindFeeds(connback, socket, transport);
           // `ws` delivers a message that came with the handshake on the next tick, before
           // connback's onconnect: held until onconnect listeners could subscribe to messages.
           if (typeof socket.pause === 'function') {
@@ -180,11 +191,20 @@ export class WsConnector implements Connector<WebSocketLike> {
     else socket.close();
   }
 
-  /** Messages and pongs are heartbeats; the close is fed with its code, for this socket only. */
-  #bindFeeds(connback: Connback<WebSocketLike>, socket: WebSocketLike): void {
+  /**
+   * Messages and pongs are heartbeats, and so is every chunk of the TCP socket beneath (with `ws`),
+   * so a large message arriving slowly keeps the connection alive. The close is fed with its code,
+   * for this socket only.
+   */
+  #bindFeeds(
+    connback: Connback<WebSocketLike>,
+    socket: WebSocketLike,
+    transport: Transport | undefined,
+  ): void {
     let lastError: Error | undefined;
     const beat = () => connback.feedHeartbeat(socket);
     socket.on?.('pong', beat);
+    transport?.on('data', beat);
     const unlisten = listen(socket, {
       message: beat,
       error: (event: { error?: unknown; message?: unknown }) => {
@@ -193,6 +213,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
         unlisten();
         socket.off?.('pong', beat);
+        transport?.off('data', beat);
         const close = closeInfoOf(event);
         this.#lastClose = close;
         if (

@@ -62,7 +62,8 @@ try {
   const reliability = vitestRun('reliability suite', ['--config', 'vitest.reliability.config.ts']);
   const r7 = run('R7: 1,000 connect/drop cycles', ['--expose-gc', 'scripts/r7-cycles.mjs']);
   const mutantsFile = path.join(tmp, 'mutants.json');
-  run('R8: mutants', ['scripts/mutants.mjs', '--json', mutantsFile]);
+  // The mutants run core's tests on broken copies: what those measure is not a figure.
+  run('R8: mutants', ['scripts/mutants.mjs', '--json', mutantsFile], { CONNBACK_FIGURES: '' });
 
   const loopback = [];
   for (let i = 1; i <= R9_RUNS; i += 1) {
@@ -77,11 +78,17 @@ try {
     loopback.push(one);
   }
 
-  const figures = readFileSync(figuresFile, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+  // The same figure measured in several runs (R9 repeats the loopback suite) is one line, over
+  // every trial of every run.
+  const merged = new Map();
+  for (const line of readFileSync(figuresFile, 'utf8').trim().split('\n').filter(Boolean)) {
+    const figure = JSON.parse(line);
+    const key = `${figure.id}\u0000${figure.what}`;
+    const seen = merged.get(key);
+    if (seen) seen.values.push(...figure.values);
+    else merged.set(key, figure);
+  }
+  const figures = [...merged.values()];
   const r7Result = JSON.parse(r7.stdout.trim().split('\n').at(-1) ?? '{}');
   const mutants = JSON.parse(readFileSync(mutantsFile, 'utf8'));
   writeFileSync(

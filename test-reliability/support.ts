@@ -3,7 +3,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { Connback } from '@connback/core';
-import { isConnbackError } from '@connback/core';
+import type { Recorder } from '../test-support/connback-recorder.js';
 import { recordFigure } from '../test-support/figures.js';
 import {
   clientSockets,
@@ -27,28 +27,7 @@ export function now(): number {
   return performance.now();
 }
 
-/** Polls `predicate` every 5 ms until it holds; throws after `timeoutMs` (every wait is bounded). */
-export async function waitFor(
-  predicate: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = now() + timeoutMs;
-  while (!predicate()) {
-    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** Checks that `predicate` keeps holding for `ms` (polled every 5 ms). */
-export async function holdsFor(predicate: () => boolean, what: string, ms: number): Promise<void> {
-  const until = now() + ms;
-  while (now() < until) {
-    if (!predicate()) throw new Error(`${what} stopped holding`);
-    await sleep(5);
-  }
-  if (!predicate()) throw new Error(`${what} stopped holding`);
-}
+export { holdsFor, waitFor } from '../test-support/wait.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -108,68 +87,12 @@ export function maxClientsAtOnce(): number {
 
 // ---------------------------------------------------------------- recording a Connback
 
-export interface RecordedEvent {
-  readonly at: number;
-  /** `connect`, `reconnect`, `close(false)`, `error:CODE`, `offline`, `end`, `fail:CODE`. */
-  readonly name: string;
-}
-
-export interface Recorder<T> {
-  readonly log: RecordedEvent[];
-  readonly clients: T[];
-  readonly errors: { readonly at: number; readonly error: Error }[];
-  events(): string[];
-  count(name: string): number;
-  codes(): string[];
-  lastAt(name: string): number;
-  /** Times of the events with this name. */
-  times(name: string): number[];
-}
-
-/** The `code` of an error (`ECONNREFUSED`, `CONNBACK_...`), else its message. */
-export function codeOf(error: unknown): string {
-  if (isConnbackError(error)) return error.code;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Records every event of `cb`; subscribe it before anything else of the test. */
-export function record<T>(cb: Connback<T>): Recorder<T> {
-  const log: RecordedEvent[] = [];
-  const clients: T[] = [];
-  const errors: { at: number; error: Error }[] = [];
-  const push = (name: string) => {
-    const at = now();
-    log.push({ at, name });
-    return at;
-  };
-  cb.onconnect((client) => {
-    clients.push(client);
-    push('connect');
-  });
-  cb.onreconnect(() => push('reconnect'));
-  cb.onclose((hasError) => push(`close(${hasError})`));
-  cb.onerror((error) => errors.push({ at: push(`error:${codeOf(error)}`), error }));
-  cb.onoffline(() => push('offline'));
-  cb.onend(() => push('end'));
-  cb.onfail((_last, reason) => push(`fail:${reason.code}`));
-  const named = (name: string) => log.filter((entry) => entry.name === name);
-  return {
-    log,
-    clients,
-    errors,
-    events: () => log.map((entry) => entry.name),
-    count: (name) => named(name).length,
-    codes: () => errors.map((entry) => codeOf(entry.error)),
-    lastAt: (name) => {
-      const entry = named(name).at(-1);
-      if (entry === undefined) throw new Error(`no "${name}" event was recorded`);
-      return entry.at;
-    },
-    times: (name) => named(name).map((entry) => entry.at),
-  };
-}
+export {
+  codeOf,
+  type RecordedEvent,
+  type Recorder,
+  record,
+} from '../test-support/connback-recorder.js';
 
 /**
  * The event grammar of RELIABILITY.md for a Connback ended once: no event after `onend` (so no

@@ -1,77 +1,12 @@
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
-import type { Connback } from '@connback/core';
-import { isConnbackError } from '@connback/core';
 
-/** One event of a Connback, stamped with `performance.now()`. */
-export interface RecordedEvent {
-  readonly at: number;
-  /** `connect`, `reconnect`, `close(false)`, `error:CODE`, `offline`, `end`, `fail:CODE`. */
-  readonly name: string;
-}
-
-/** What a Connback reported, in order; subscribed before anything else of the test. */
-export interface Recorder {
-  readonly log: RecordedEvent[];
-  /** The clients `onconnect` gave, in order. */
-  readonly clients: net.Socket[];
-  /** The errors `onerror` gave, in order, with the time each arrived. */
-  readonly errors: { readonly at: number; readonly error: Error }[];
-  /** The event names, in order. */
-  events(): string[];
-  /** How many events have this exact name (`connect`, `close(true)`, `error:ECONNRESET`...). */
-  count(name: string): number;
-  /** The code of every error so far (the message for an error without a code). */
-  codes(): string[];
-  /** When the last event with this name happened (throws if none did). */
-  lastAt(name: string): number;
-}
-
-/** The `code` of an error (Node's `ECONNREFUSED`, connback's `CONNBACK_...`), else its message. */
-export function codeOf(error: unknown): string {
-  if (isConnbackError(error)) return error.code;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Records every event of `cb` (connect, reconnect, close, error, offline, end, fail). */
-export function record(cb: Connback<net.Socket>): Recorder {
-  const log: RecordedEvent[] = [];
-  const clients: net.Socket[] = [];
-  const errors: { at: number; error: Error }[] = [];
-  const push = (name: string) => {
-    const at = performance.now();
-    log.push({ at, name });
-    return at;
-  };
-  cb.onconnect((client) => {
-    clients.push(client);
-    push('connect');
-  });
-  cb.onreconnect(() => push('reconnect'));
-  cb.onclose((hasError) => push(`close(${hasError})`));
-  cb.onerror((error) => {
-    const at = push(`error:${codeOf(error)}`);
-    errors.push({ at, error });
-  });
-  cb.onoffline(() => push('offline'));
-  cb.onend(() => push('end'));
-  cb.onfail((_last, reason) => push(`fail:${reason.code}`));
-  return {
-    log,
-    clients,
-    errors,
-    events: () => log.map((entry) => entry.name),
-    count: (name) => log.filter((entry) => entry.name === name).length,
-    codes: () => errors.map((entry) => codeOf(entry.error)),
-    lastAt: (name) => {
-      const entry = log.filter((e) => e.name === name).at(-1);
-      if (entry === undefined) throw new Error(`no "${name}" event was recorded`);
-      return entry.at;
-    },
-  };
-}
+export {
+  codeOf,
+  type RecordedEvent,
+  type Recorder,
+  record,
+} from '../../../../test-support/connback-recorder.js';
 
 /** Everything a socket receives from now on, as latin1 text. */
 export function received(socket: net.Socket): { text(): string } {

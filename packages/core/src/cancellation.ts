@@ -72,31 +72,33 @@ export function toAbortSignal(token: Cancellable): AbortSignal {
 }
 
 /**
- * The cancellation of one connect attempt. Listeners registered by the connector are guarded: one
- * that throws is reported through `onListenerError` instead of becoming an uncaught exception
- * (the `@jil` emitter re-throws listener errors on a timer).
+ * The cancellation of one connect attempt. Built on `@jil/common`'s CancellationTokenSource, made
+ * on the first subscription only: an attempt whose connector never listens (or that settles first)
+ * costs no source. A listener that throws is reported through `onListenerError` instead of
+ * becoming an uncaught exception (the `@jil` emitter re-throws listener errors on a timer).
  */
 export class AttemptCancellation {
-  readonly #source = new CancellationTokenSource();
+  #source: CancellationTokenSource | undefined;
   readonly #onListenerError: (error: unknown) => void;
+  #cancelled = false;
   #reason: unknown;
+  /** What the connector gets: it can watch this cancellation, never trigger it. */
   readonly token: AttemptToken;
 
   constructor(onListenerError: (error: unknown) => void) {
     this.#onListenerError = onListenerError;
-    const self = this;
-    this.token = {
-      get isCancellationRequested() {
-        return self.#source.token.isCancellationRequested;
-      },
-      get reason() {
-        return self.#reason;
-      },
-      onCancellationRequested: (listener) => self.#subscribe(listener),
-    };
+    this.token = new AttemptTokenView(this);
   }
 
-  #subscribe(listener: (reason?: unknown) => unknown): () => void {
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  subscribe(listener: (reason?: unknown) => unknown): () => void {
     const guarded = () => {
       try {
         listener(this.#reason);
@@ -104,25 +106,46 @@ export class AttemptCancellation {
         this.#onListenerError(error);
       }
     };
-    if (this.#source.token.isCancellationRequested) {
+    if (this.#cancelled) {
       let live = true;
       queueMicrotask(() => live && guarded());
       return () => {
         live = false;
       };
     }
+    this.#source ??= new CancellationTokenSource();
     return this.#source.token.onCancellationRequested(guarded);
   }
 
-  /** Cancels the attempt with `reason`; later calls do nothing. */
   cancel(reason: unknown): void {
-    if (this.#source.token.isCancellationRequested) return;
+    if (this.#cancelled) return;
+    this.#cancelled = true;
     this.#reason = reason;
-    this.#source.cancel();
+    this.#source?.cancel();
   }
 
-  /** Drops every listener the connector left on the token, without cancelling it. */
   dispose(): void {
-    this.#source.dispose();
+    this.#source?.dispose();
   }
+}
+
+/** The read-only face of an {@link AttemptCancellation}. */
+class AttemptTokenView implements AttemptToken {
+  readonly #cancellation: AttemptCancellation;
+
+  constructor(cancellation: AttemptCancellation) {
+    this.#cancellation = cancellation;
+  }
+
+  get isCancellationRequested(): boolean {
+    return this.#cancellation.cancelled;
+  }
+
+  get reason(): unknown {
+    return this.#cancellation.reason;
+  }
+
+  // An own property, not a method: callers may pass it around detached, as with @jil's tokens.
+  readonly onCancellationRequested = (listener: (reason?: unknown) => unknown): (() => void) =>
+    this.#cancellation.subscribe(listener);
 }

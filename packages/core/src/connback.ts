@@ -9,7 +9,7 @@ import {
 import { type Connector, checkConnector } from './connector.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
-import { Heartbeat, type Timers } from './heartbeat.js';
+import { Heartbeat, type HeartbeatHost, type Timers } from './heartbeat.js';
 import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
 import type { Attempt, ConnbackState, InternalState, StateChange } from './state.js';
 
@@ -102,13 +102,24 @@ export class Connback<T> {
   readonly #errorChannel = new EventChannel<[Error]>(() => {
     // A throwing onerror listener has nowhere left to report to; the other listeners still run.
   });
-  readonly #connectChannel = new EventChannel<[T, ConnectInfo]>((e) => this.#listenerFailed(e));
-  readonly #reconnectChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
-  readonly #closeChannel = new EventChannel<[boolean]>((e) => this.#listenerFailed(e));
-  readonly #offlineChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
-  readonly #endChannel = new EventChannel<[]>((e) => this.#listenerFailed(e));
-  readonly #failChannel = new EventChannel<[Error, ConnbackError]>((e) => this.#listenerFailed(e));
-  readonly #stateChannel = new EventChannel<[StateChange]>((e) => this.#listenerFailed(e));
+  // Bound once and shared: attempts, connections and timers allocate no callbacks of their own.
+  readonly #reportListenerError = (thrown: unknown) => this.#listenerFailed(thrown);
+  readonly #connectChannel = new EventChannel<[T, ConnectInfo]>(this.#reportListenerError);
+  readonly #reconnectChannel = new EventChannel<[]>(this.#reportListenerError);
+  readonly #closeChannel = new EventChannel<[boolean]>(this.#reportListenerError);
+  readonly #offlineChannel = new EventChannel<[]>(this.#reportListenerError);
+  readonly #endChannel = new EventChannel<[]>(this.#reportListenerError);
+  readonly #failChannel = new EventChannel<[Error, ConnbackError]>(this.#reportListenerError);
+  readonly #stateChannel = new EventChannel<[StateChange]>(this.#reportListenerError);
+  readonly #heartbeatHost: HeartbeatHost<T> = {
+    ping: (client) => this.#ping(client),
+    dead: (client) => this.#peerDead(client),
+  };
+  /** The connect timer of the attempt in flight fired (a timer is cleared with its attempt). */
+  readonly #onConnectTimeout = () => {
+    const s = this.#state;
+    if (s.name === 'connecting') this.#attemptTimedOut(s.attempt);
+  };
 
   /** A client is live: `(client, { reconnect, attempt })`. */
   readonly onconnect: Event<[client: T, info: ConnectInfo]> = this.#connectChannel.event;
@@ -199,7 +210,7 @@ export class Connback<T> {
       outageAttempts: this.#policy.attempts,
       reconnects: Math.max(0, this.#counters.connects - 1),
       lastError: this.#lastError,
-      connectedSince: s.name === 'connected' ? s.connectedAt : undefined,
+      connectedSince: s.name === 'connected' ? new Date(s.connectedAt) : undefined,
       nextDelay: s.name === 'offline' && s.timer !== undefined ? this.#nextDelay : undefined,
     };
   }
@@ -346,7 +357,7 @@ export class Connback<T> {
     const prev = this.#state;
     this.#disposeState(prev, cancelReason);
     this.#state = next;
-    this.#stateChannel.fire({ from: prev.name, to: next.name });
+    if (this.#stateChannel.listening) this.#stateChannel.fire({ from: prev.name, to: next.name });
     return this.#state === next;
   }
 
@@ -377,14 +388,14 @@ export class Connback<T> {
     const attempt: Attempt = {
       number: this.#policy.recordAttempt(),
       reconnect,
-      cancellation: new AttemptCancellation((e) => this.#listenerFailed(e)),
+      cancellation: new AttemptCancellation(this.#reportListenerError),
       timer: undefined,
       settled: false,
     };
     this.#counters.attempts += 1;
     const timeout = this.#options.connectTimeout;
     if (timeout > 0) {
-      attempt.timer = this.#timers.set(() => this.#attemptTimedOut(attempt), timeout);
+      attempt.timer = this.#timers.set(this.#onConnectTimeout, timeout);
     }
     if (!this.#transition({ name: 'connecting', attempt })) return;
     if (reconnect) {
@@ -434,7 +445,6 @@ export class Connback<T> {
 
   #attemptTimedOut(attempt: Attempt): void {
     attempt.timer = undefined;
-    if (!this.#isCurrent(attempt)) return;
     const error = new ConnbackError(
       ErrorCode.ConnectTimeout,
       `connect timed out after ${this.#options.connectTimeout} ms`,
@@ -483,14 +493,14 @@ export class Connback<T> {
     const keepalive = this.#options.keepalive;
     const heartbeat =
       keepalive > 0
-        ? new Heartbeat(keepalive * 1000, this.#heartbeatHost(client), this.#timers)
+        ? new Heartbeat(keepalive * 1000, this.#heartbeatHost, client, this.#timers)
         : undefined;
     const connected: InternalState<T> = {
       name: 'connected',
       client,
       heartbeat,
       since: this.#timers.now(),
-      connectedAt: new Date(),
+      connectedAt: Date.now(),
     };
     const reconnect = this.#counters.connects > 0;
     this.#counters.connects += 1;
@@ -498,36 +508,31 @@ export class Connback<T> {
     heartbeat?.start();
     if (!this.#transition(connected)) return;
     this.#settleWaiters(client, undefined);
-    this.#connectChannel.fire(client, { reconnect, attempt: attempt.number });
+    if (this.#connectChannel.listening) {
+      this.#connectChannel.fire(client, { reconnect, attempt: attempt.number });
+    }
   }
 
-  #heartbeatHost(client: T) {
-    return {
-      ping: () => {
-        const ping = this.#connector.ping;
-        if (ping === undefined) return;
-        try {
-          const result = ping.call(this.#connector, client);
-          if (isThenable(result)) {
-            result.then(undefined, (error: unknown) => this.#pingFailed(client, error));
-          }
-        } catch (error) {
-          this.#pingFailed(client, error);
-        }
-      },
-      dead: () => {
-        const seconds = this.#options.keepalive;
-        this.#drop(
-          client,
-          new ConnbackError(
-            ErrorCode.KeepaliveTimeout,
-            `no heartbeat within ${seconds} s of a ping (keepalive ${seconds} s)`,
-          ),
-          true,
-          false,
-        );
-      },
-    };
+  #ping(client: T): void {
+    const ping = this.#connector.ping;
+    if (ping === undefined) return;
+    try {
+      const result = ping.call(this.#connector, client);
+      if (isThenable(result)) {
+        result.then(undefined, (error: unknown) => this.#pingFailed(client, error));
+      }
+    } catch (error) {
+      this.#pingFailed(client, error);
+    }
+  }
+
+  #peerDead(client: T): void {
+    const seconds = this.#options.keepalive;
+    const error = new ConnbackError(
+      ErrorCode.KeepaliveTimeout,
+      `no heartbeat within ${seconds} s of a ping (keepalive ${seconds} s)`,
+    );
+    this.#drop(client, error, true, false);
   }
 
   #pingFailed(client: T, error: unknown): void {
@@ -630,16 +635,16 @@ export class Connback<T> {
   // ---------------------------------------------------------------- helpers
 
   #closeClient(client: T, force: boolean): void {
-    const report = (thrown: unknown) =>
-      this.#errorChannel.fire(
-        new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }),
-      );
     try {
       const result = this.#connector.close(client, force);
-      if (isThenable(result)) result.then(undefined, report);
+      if (isThenable(result)) result.then(undefined, (thrown) => this.#closeFailed(thrown));
     } catch (thrown) {
-      report(thrown);
+      this.#closeFailed(thrown);
     }
+  }
+
+  #closeFailed(thrown: unknown): void {
+    this.#errorChannel.fire(new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }));
   }
 
   #listenerFailed(thrown: unknown): void {
@@ -683,12 +688,13 @@ export class Connback<T> {
 
   #settleWaiters(client: T | undefined, error: Error | undefined): void {
     if (this.#waiters.size === 0) return;
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const waiter of waiters) {
+    // Settling runs no caller code synchronously (promise callbacks are queued), so the set
+    // cannot change while it is walked.
+    for (const waiter of this.#waiters) {
       waiter.unsubscribe?.();
       if (error === undefined) waiter.resolve(client as T);
       else waiter.reject(error);
     }
+    this.#waiters.clear();
   }
 }

@@ -1,9 +1,12 @@
-/** What a {@link Heartbeat} asks of the connection it watches. */
-export interface HeartbeatHost {
-  /** Time to send a ping. */
-  ping(): void;
-  /** A ping went unanswered for a whole period: the peer is presumed dead. */
-  dead(): void;
+/**
+ * What a {@link Heartbeat} asks of its owner, about the client it watches. One host serves every
+ * connection of a Connback, so a connection costs no closures of its own.
+ */
+export interface HeartbeatHost<C> {
+  /** Time to send a ping to `client`. */
+  ping(client: C): void;
+  /** A ping to `client` went unanswered for a whole period: the peer is presumed dead. */
+  dead(client: C): void;
 }
 
 /** The timer functions a heartbeat uses (injected so connback can unref them). */
@@ -24,19 +27,23 @@ export interface Timers {
  * Heartbeats and postponements only record a time: the timer is re-armed lazily when it fires,
  * so feeding every chunk of data as a heartbeat costs no timer operation.
  */
-export class Heartbeat {
+export class Heartbeat<C> {
   readonly #period: number;
-  readonly #host: HeartbeatHost;
+  readonly #host: HeartbeatHost<C>;
+  readonly #client: C;
   readonly #timers: Timers;
+  // Bound once: re-arming the timer every period allocates no closure.
+  readonly #onTimer = () => this.#wake();
   #timer: unknown;
   #running = false;
   #lastBeat = 0;
   #lastSend = 0;
   #pingSentAt: number | undefined;
 
-  constructor(periodMs: number, host: HeartbeatHost, timers: Timers) {
+  constructor(periodMs: number, host: HeartbeatHost<C>, client: C, timers: Timers) {
     this.#period = periodMs;
     this.#host = host;
+    this.#client = client;
     this.#timers = timers;
   }
 
@@ -71,7 +78,7 @@ export class Heartbeat {
   }
 
   #arm(ms: number): void {
-    this.#timer = this.#timers.set(() => this.#wake(), Math.max(0, ms));
+    this.#timer = this.#timers.set(this.#onTimer, Math.max(0, ms));
   }
 
   #wake(): void {
@@ -82,7 +89,7 @@ export class Heartbeat {
       const deadline = this.#pingSentAt + this.#period;
       if (now >= deadline) {
         this.stop();
-        this.#host.dead();
+        this.#host.dead(this.#client);
       } else {
         this.#arm(deadline - now);
       }
@@ -95,7 +102,7 @@ export class Heartbeat {
     }
     this.#pingSentAt = now;
     this.#lastSend = now;
-    this.#host.ping();
+    this.#host.ping(this.#client);
     // The ping may have ended the connection (a throwing ping counts as a failed heartbeat).
     if (this.#running && this.#timer === undefined) this.#arm(this.#period);
   }

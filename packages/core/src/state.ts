@@ -60,10 +60,11 @@ export type InternalState<T> =
   | {
       readonly name: 'connected';
       readonly client: T;
-      readonly heartbeat: Heartbeat | undefined;
+      readonly heartbeat: Heartbeat<T> | undefined;
       /** Monotonic time of the connect, for minUptime. */
       readonly since: number;
-      readonly connectedAt: Date;
+      /** Epoch milliseconds (a Date is made only when `stats` is read). */
+      readonly connectedAt: number;
     }
   | { readonly name: 'offline'; timer: unknown }
   | { readonly name: 'ending' }

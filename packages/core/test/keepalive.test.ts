@@ -164,6 +164,7 @@ describe('Heartbeat alone, against a fake host', () => {
         ping: () => calls.push(`ping@${Date.now()}`),
         dead: () => calls.push(`dead@${Date.now()}`),
       },
+      'client',
       fakeTimers(),
     );
     const start = Date.now();
@@ -179,6 +180,7 @@ describe('Heartbeat alone, against a fake host', () => {
     const beat = new Heartbeat(
       1000,
       { ping: () => undefined, dead: () => undefined },
+      'client',
       fakeTimers(),
     );
     beat.start();

@@ -1,5 +1,19 @@
 import { type BackoffOptions, buildJitter, createStrategy, sanitizeOptions } from '@jil/backoff';
-import type { BackoffStrategyLike, JitterFunction, ResolvedConnbackOptions } from './options.js';
+import type {
+  BackoffStrategyLike,
+  JitterFunction,
+  JitterName,
+  ResolvedConnbackOptions,
+} from './options.js';
+
+/** Half the delay fixed, half random: spread out, yet never an immediate retry. */
+function equalJitter(delay: number): number {
+  return delay / 2 + Math.random() * (delay / 2);
+}
+
+function jitterOf(jitter: JitterName | JitterFunction): JitterFunction {
+  return jitter === 'equal' ? equalJitter : buildJitter(jitter);
+}
 
 /**
  * When to attempt again, and when to give up: the attempt count of the current outage and the
@@ -27,7 +41,7 @@ export class BackoffPolicy {
         jitter: 'none',
       }),
     );
-    this.#jitter = buildJitter(options.jitter);
+    this.#jitter = jitterOf(options.jitter);
     this.#maxDelay = options.maxDelay;
     this.#maxAttempts = options.maxNumOfAttempts;
     this.#minUptime = options.minUptime;

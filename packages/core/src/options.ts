@@ -21,8 +21,12 @@ export type BackoffStrategyClass = new (options: BackoffStrategyOptions) => Back
 /** Built-in strategy names. */
 export type BackoffStrategyName = 'fibonacci' | 'exponential';
 
-/** Built-in jitter names: `full` draws uniformly from [0, delay]; `none` keeps the delay as it is. */
-export type JitterName = 'full' | 'none';
+/**
+ * Built-in jitter names: `full` draws uniformly from [0, delay]; `equal` from [delay / 2, delay]
+ * (never an immediate retry: gentler on a restarting server when many clients drop together);
+ * `none` keeps the delay as it is.
+ */
+export type JitterName = 'full' | 'equal' | 'none';
 
 /** A custom jitter: receives the capped delay (ms), returns the delay to wait (ms). */
 export type JitterFunction = (delay: number) => number;
@@ -198,7 +202,7 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   checkNumber('factor', o.factor, 1, Number.MAX_VALUE);
   checkNumber('minUptime', o.minUptime, 0, MAX_TIMER_DELAY);
   checkChoice('strategy', o.strategy, ['fibonacci', 'exponential'], 'strategy class');
-  checkChoice('jitter', o.jitter, ['full', 'none'], 'function');
+  checkChoice('jitter', o.jitter, ['full', 'equal', 'none'], 'function');
   checkBoolean('delayFirstAttempt', o.delayFirstAttempt);
   checkBoolean('lazyConnect', o.lazyConnect);
   checkBoolean('unref', o.unref);

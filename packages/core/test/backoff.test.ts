@@ -52,6 +52,23 @@ describe('semantic 5: backoff delays', () => {
     }
   });
 
+  it('equal jitter stays within [capped delay / 2, capped delay] and spreads over that range', () => {
+    const policy = new BackoffPolicy({
+      ...DEFAULT_OPTIONS,
+      jitter: 'equal',
+      initialDelay: 1000,
+      maxDelay: 1000,
+      delayFirstAttempt: true,
+    });
+    const delays = Array.from({ length: 400 }, () => policy.nextDelay());
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(500);
+      expect(delay).toBeLessThanOrEqual(1000);
+    }
+    expect(Math.min(...delays)).toBeLessThan(600);
+    expect(Math.max(...delays)).toBeGreaterThan(900);
+  });
+
   it('a custom jitter can never push the delay past maxDelay or below 0', () => {
     const policy = new BackoffPolicy({ ...DEFAULT_OPTIONS, jitter: (d) => d * 10, maxDelay: 2000 });
     policy.recordAttempt();

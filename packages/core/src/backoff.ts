@@ -20,32 +20,30 @@ function jitterOf(jitter: JitterName | JitterFunction): JitterFunction {
  * delays before each attempt. Pure: it owns no timer, so it is tested without a clock.
  */
 export class BackoffPolicy {
-  readonly #strategy: BackoffStrategyLike;
-  readonly #jitter: JitterFunction;
-  readonly #maxDelay: number;
-  readonly #maxAttempts: number;
-  readonly #minUptime: number;
-  readonly #delayFirstAttempt: boolean;
+  readonly #options: ResolvedConnbackOptions;
+  /** Made at the first delay: a connection that never needs one carries no strategy. */
+  #strategy: BackoffStrategyLike | undefined;
   #attempts = 0;
 
   constructor(options: ResolvedConnbackOptions) {
+    this.#options = options;
+  }
+
+  #delays(): BackoffStrategyLike {
+    const o = this.#options;
     // The `@jil` strategies refuse maxDelay <= initialDelay (a constant delay is legitimate here),
-    // so they get one more millisecond of room and the cap is applied below. Jitter is applied
-    // here too, after the cap, so that it can never push a delay past maxDelay.
-    this.#strategy = createStrategy(
+    // so they get one more millisecond of room and the cap is applied in nextDelay(). Jitter is
+    // applied there too, after the cap, so that it can never push a delay past maxDelay.
+    this.#strategy ??= createStrategy(
       sanitizeOptions({
-        strategy: options.strategy as NonNullable<BackoffOptions['strategy']>,
-        initialDelay: options.initialDelay,
-        maxDelay: Math.max(options.maxDelay, options.initialDelay + 1),
-        factor: options.factor,
+        strategy: o.strategy as NonNullable<BackoffOptions['strategy']>,
+        initialDelay: o.initialDelay,
+        maxDelay: Math.max(o.maxDelay, o.initialDelay + 1),
+        factor: o.factor,
         jitter: 'none',
       }),
     );
-    this.#jitter = jitterOf(options.jitter);
-    this.#maxDelay = options.maxDelay;
-    this.#maxAttempts = options.maxNumOfAttempts;
-    this.#minUptime = options.minUptime;
-    this.#delayFirstAttempt = options.delayFirstAttempt;
+    return this.#strategy;
   }
 
   /** Attempts made in the current outage (the one in flight included). */
@@ -61,13 +59,13 @@ export class BackoffPolicy {
 
   /** True when the outage used up `maxNumOfAttempts`. */
   get exhausted(): boolean {
-    return this.#attempts >= this.#maxAttempts;
+    return this.#attempts >= this.#options.maxNumOfAttempts;
   }
 
   /** A new outage: the count and the delay sequence start over. */
   reset(): void {
     this.#attempts = 0;
-    this.#strategy.reset();
+    this.#strategy?.reset();
   }
 
   /**
@@ -76,17 +74,18 @@ export class BackoffPolicy {
    * the count started over.
    */
   connectionClosed(uptime: number): boolean {
-    if (uptime < this.#minUptime) return false;
+    if (uptime < this.#options.minUptime) return false;
     this.reset();
     return true;
   }
 
   /** Milliseconds to wait before the next attempt: 0 for the first of an outage, else backoff. */
   nextDelay(): number {
-    if (this.#attempts === 0 && !this.#delayFirstAttempt) return 0;
-    const capped = Math.min(this.#strategy.next(), this.#maxDelay);
-    const jittered = this.#jitter(capped);
+    const o = this.#options;
+    if (this.#attempts === 0 && !o.delayFirstAttempt) return 0;
+    const capped = Math.min(this.#delays().next(), o.maxDelay);
+    const jittered = jitterOf(o.jitter)(capped);
     if (!Number.isFinite(jittered)) return capped;
-    return Math.min(Math.max(0, Math.round(jittered)), this.#maxDelay);
+    return Math.min(Math.max(0, Math.round(jittered)), o.maxDelay);
   }
 }

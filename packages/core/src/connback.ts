@@ -66,6 +66,25 @@ function monotonicNow(): number {
 }
 
 /** A promise whose rejection is not reported as unhandled when the caller ignores it. */
+/** The timers of every Connback: shared, so a Connback owns no timer functions of its own. */
+const TIMERS: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+  now: monotonicNow,
+};
+
+/** With `unref`: the same, but a pending timer does not keep a Node process alive. */
+const UNREFED_TIMERS: Timers = {
+  ...TIMERS,
+  set: (callback, ms) => {
+    const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };
+    handle.unref?.();
+    return handle;
+  },
+};
+
+function ignoreListenerError(): void {}
+
 function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
@@ -92,25 +111,16 @@ export class Connback<T> {
   #restartAfterEnd = false;
   /** Bumped each time `reconnect()` starts a new chain of attempts; scopes its token. */
   #chain = 0;
-  readonly #waiters = new Set<Waiter<T>>();
+  /** Pending `ready()`/`reconnect()` promises; made on the first one. */
+  #waiters: Set<Waiter<T>> | undefined;
   #counters = { attempts: 0, failedAttempts: 0, connects: 0, drops: 0 };
   #lastError: Error | undefined;
   /** The last error of the current outage: what `onfail` reports when attempts run out. */
   #outageError: Error | undefined;
   #nextDelay: number | undefined;
 
-  readonly #errorChannel = new EventChannel<[Error]>(() => {
-    // A throwing onerror listener has nowhere left to report to; the other listeners still run.
-  });
   // Bound once and shared: attempts, connections and timers allocate no callbacks of their own.
   readonly #reportListenerError = (thrown: unknown) => this.#listenerFailed(thrown);
-  readonly #connectChannel = new EventChannel<[T, ConnectInfo]>(this.#reportListenerError);
-  readonly #reconnectChannel = new EventChannel<[]>(this.#reportListenerError);
-  readonly #closeChannel = new EventChannel<[boolean]>(this.#reportListenerError);
-  readonly #offlineChannel = new EventChannel<[]>(this.#reportListenerError);
-  readonly #endChannel = new EventChannel<[]>(this.#reportListenerError);
-  readonly #failChannel = new EventChannel<[Error, ConnbackError]>(this.#reportListenerError);
-  readonly #stateChannel = new EventChannel<[StateChange]>(this.#reportListenerError);
   readonly #heartbeatHost: HeartbeatHost<T> = {
     ping: (client) => this.#ping(client),
     dead: (client) => this.#peerDead(client),
@@ -121,38 +131,72 @@ export class Connback<T> {
     if (s.name === 'connecting') this.#attemptTimedOut(s.attempt);
   };
 
+  // Each event's channel (a @jil Emitter) is made when its event is first read: a Connback whose
+  // users listen to three events pays for three, and firing an event nobody read costs nothing.
+  #errorChannel: EventChannel<[Error]> | undefined;
+  #connectChannel: EventChannel<[T, ConnectInfo]> | undefined;
+  #reconnectChannel: EventChannel<[]> | undefined;
+  #closeChannel: EventChannel<[boolean]> | undefined;
+  #offlineChannel: EventChannel<[]> | undefined;
+  #endChannel: EventChannel<[]> | undefined;
+  #failChannel: EventChannel<[Error, ConnbackError]> | undefined;
+  #stateChannel: EventChannel<[StateChange]> | undefined;
+
   /** A client is live: `(client, { reconnect, attempt })`. */
-  readonly onconnect: Event<[client: T, info: ConnectInfo]> = this.#connectChannel.event;
+  get onconnect(): Event<[client: T, info: ConnectInfo]> {
+    this.#connectChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#connectChannel.event;
+  }
+
   /** An attempt starts after a drop, a failed attempt or `reconnect()` (not the first one). */
-  readonly onreconnect: Event<[]> = this.#reconnectChannel.event;
+  get onreconnect(): Event<[]> {
+    this.#reconnectChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#reconnectChannel.event;
+  }
+
   /** A live connection closed; `hasError` when it closed because of an error. */
-  readonly onclose: Event<[hasError: boolean]> = this.#closeChannel.event;
+  get onclose(): Event<[hasError: boolean]> {
+    this.#closeChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#closeChannel.event;
+  }
+
   /** Every error: failed attempts, connection errors, keepalive timeouts, listener throws. */
-  readonly onerror: Event<[error: Error]> = this.#errorChannel.event;
+  get onerror(): Event<[error: Error]> {
+    // A throwing onerror listener has nowhere left to report to; the other listeners still run.
+    this.#errorChannel ??= new EventChannel(ignoreListenerError);
+    return this.#errorChannel.event;
+  }
+
   /** An outage began (once per outage, after `onclose` or the first failed attempt). */
-  readonly onoffline: Event<[]> = this.#offlineChannel.event;
+  get onoffline(): Event<[]> {
+    this.#offlineChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#offlineChannel.event;
+  }
+
   /** `end()` finished (once per `end()`). */
-  readonly onend: Event<[]> = this.#endChannel.event;
+  get onend(): Event<[]> {
+    this.#endChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#endChannel.event;
+  }
+
   /** Reconnection stopped for good: `(lastError, reason)`, reason coded `ATTEMPTS_EXHAUSTED` or `RETRY_DECLINED`. */
-  readonly onfail: Event<[lastError: Error, reason: ConnbackError]> = this.#failChannel.event;
+  get onfail(): Event<[lastError: Error, reason: ConnbackError]> {
+    this.#failChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#failChannel.event;
+  }
+
   /** The state changed: `({ from, to })`, fired before the event the change belongs to. */
-  readonly onstatechange: Event<[change: StateChange]> = this.#stateChannel.event;
+  get onstatechange(): Event<[change: StateChange]> {
+    this.#stateChannel ??= new EventChannel(this.#reportListenerError);
+    return this.#stateChannel.event;
+  }
 
   constructor(connector: Connector<T>, options?: ConnbackOptions) {
     checkConnector(connector);
     this.#connector = connector;
     this.#options = resolveOptions(options);
     this.#policy = new BackoffPolicy(this.#options);
-    const unref = this.#options.unref;
-    this.#timers = {
-      set: (callback, ms) => {
-        const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };
-        if (unref) handle.unref?.();
-        return handle;
-      },
-      clear: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
-      now: monotonicNow,
-    };
+    this.#timers = this.#options.unref ? UNREFED_TIMERS : TIMERS;
     this.#autoStart = !this.#options.lazyConnect;
     // Deferred so that listeners added right after `new` see every event of the first attempt.
     if (this.#autoStart) queueMicrotask(() => this.#autoStart && this.start());
@@ -296,11 +340,11 @@ export class Connback<T> {
     this.#transition({ name: 'ending' }, new ConnbackError(ErrorCode.Ended));
     if (s.name === 'connected') {
       this.#closeClient(s.client, force);
-      this.#closeChannel.fire(false);
+      this.#closeChannel?.fire(false);
     }
     // While `ending`, reconnect() is deferred and end()/start() do nothing: the state is still ours.
     this.#transition({ name: 'ended' });
-    this.#endChannel.fire();
+    this.#endChannel?.fire();
     if (this.#restartAfterEnd) {
       this.#restartAfterEnd = false;
       if (this.#state.name === 'ended') {
@@ -357,7 +401,7 @@ export class Connback<T> {
     const prev = this.#state;
     this.#disposeState(prev, cancelReason);
     this.#state = next;
-    if (this.#stateChannel.listening) this.#stateChannel.fire({ from: prev.name, to: next.name });
+    if (this.#stateChannel?.listening) this.#stateChannel.fire({ from: prev.name, to: next.name });
     return this.#state === next;
   }
 
@@ -399,7 +443,7 @@ export class Connback<T> {
     }
     if (!this.#transition({ name: 'connecting', attempt })) return;
     if (reconnect) {
-      this.#reconnectChannel.fire();
+      this.#reconnectChannel?.fire();
       if (!this.#isCurrent(attempt)) return;
     }
     let result: T | PromiseLike<T>;
@@ -462,7 +506,7 @@ export class Connback<T> {
     this.#outageError = error;
     const offline: InternalState<T> = { name: 'offline', timer: undefined };
     this.#transition(offline);
-    this.#errorChannel.fire(error);
+    this.#errorChannel?.fire(error);
     if (this.#state !== offline) return;
     this.#enterOutage();
     if (this.#state !== offline) return;
@@ -508,7 +552,7 @@ export class Connback<T> {
     heartbeat?.start();
     if (!this.#transition(connected)) return;
     this.#settleWaiters(client, undefined);
-    if (this.#connectChannel.listening) {
+    if (this.#connectChannel?.listening) {
       this.#connectChannel.fire(client, { reconnect, attempt: attempt.number });
     }
   }
@@ -560,8 +604,8 @@ export class Connback<T> {
     const offline: InternalState<T> = { name: 'offline', timer: undefined };
     this.#transition(offline);
     this.#closeClient(client, true);
-    if (error !== undefined) this.#errorChannel.fire(error);
-    this.#closeChannel.fire(hasError);
+    if (error !== undefined) this.#errorChannel?.fire(error);
+    this.#closeChannel?.fire(hasError);
     if (this.#state !== offline) return;
     if (requested) {
       this.#enterOutage();
@@ -589,7 +633,7 @@ export class Connback<T> {
   #enterOutage(): void {
     if (this.#outage) return;
     this.#outage = true;
-    this.#offlineChannel.fire();
+    this.#offlineChannel?.fire();
   }
 
   /** Fires `onoffline` if the outage is new, then fails or waits the backoff delay. */
@@ -623,7 +667,7 @@ export class Connback<T> {
     this.#outage = false;
     if (!this.#transition({ name: 'failed', error: reason })) return;
     this.#settleWaiters(undefined, reason);
-    this.#failChannel.fire(lastError, reason);
+    this.#failChannel?.fire(lastError, reason);
   }
 
   /** Returns to idle after a `reconnect(token)` was cancelled. */
@@ -644,7 +688,9 @@ export class Connback<T> {
   }
 
   #closeFailed(thrown: unknown): void {
-    this.#errorChannel.fire(new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }));
+    this.#errorChannel?.fire(
+      new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }),
+    );
   }
 
   #listenerFailed(thrown: unknown): void {
@@ -653,7 +699,7 @@ export class Connback<T> {
       `an event listener threw: ${toError(thrown).message}`,
       { cause: thrown },
     );
-    this.#errorChannel.fire(error);
+    this.#errorChannel?.fire(error);
   }
 
   /** A rejected promise for a token that is not one or is already cancelled; else undefined. */
@@ -671,10 +717,11 @@ export class Connback<T> {
     return quiet(
       new Promise<T>((resolve, reject) => {
         const waiter: Waiter<T> = { resolve, reject, unsubscribe: undefined };
+        this.#waiters ??= new Set();
         this.#waiters.add(waiter);
         if (token === undefined) return;
         waiter.unsubscribe = onCancelled(token, () => {
-          if (!this.#waiters.delete(waiter)) return;
+          if (!this.#waiters?.delete(waiter)) return;
           waiter.unsubscribe?.();
           reject(new ConnbackError(ErrorCode.Cancelled));
           if (chain !== this.#chain) return;
@@ -687,7 +734,7 @@ export class Connback<T> {
   }
 
   #settleWaiters(client: T | undefined, error: Error | undefined): void {
-    if (this.#waiters.size === 0) return;
+    if (this.#waiters === undefined || this.#waiters.size === 0) return;
     // Settling runs no caller code synchronously (promise callbacks are queued), so the set
     // cannot change while it is walked.
     for (const waiter of this.#waiters) {

@@ -11,8 +11,44 @@ import {
 // event-bind is CommonJS: under plain Node ESM only its default import resolves.
 const { Binder } = eventBind;
 
-/** Node throws an 'error' event nobody listens to; this listener keeps a dying socket quiet. */
+/**
+ * Node throws an 'error' event nobody listens to; this listener keeps a dying socket quiet. It
+ * stays on the socket for good: a closed socket emits nothing more, and it costs nothing.
+ */
 function swallow(): void {}
+
+/**
+ * The Connback each connected socket feeds. The feed listeners below are shared by every socket
+ * (Node calls a listener with the socket as `this`), so a live connection costs one map entry
+ * instead of a closure, a context and an unbind function per event.
+ */
+const feedTargets = new WeakMap<net.Socket, Connback<net.Socket>>();
+
+function feedData(this: net.Socket): void {
+  feedTargets.get(this)?.feedHeartbeat(this);
+}
+
+function feedError(this: net.Socket, error: Error): void {
+  feedTargets.get(this)?.feedError(error, this);
+}
+
+function feedClose(this: net.Socket, hadError: boolean): void {
+  const connback = feedTargets.get(this);
+  unbindFeeds(this);
+  connback?.feedClose(hadError, this);
+}
+
+/** Errors, closes and incoming data of a connected socket, fed for that socket only. */
+function bindFeeds(connback: Connback<net.Socket>, socket: net.Socket): void {
+  feedTargets.set(socket, connback);
+  // `on`, not `once`: once() wraps the listener in a new function; feedClose unbinds itself.
+  socket.on('data', feedData).on('error', feedError).on('close', feedClose);
+}
+
+function unbindFeeds(socket: net.Socket): void {
+  feedTargets.delete(socket);
+  socket.off('data', feedData).off('error', feedError).off('close', feedClose);
+}
 
 /**
  * A `Connector<net.Socket>` for TCP, TLS and IPC (Unix sockets). Each attempt creates one socket;
@@ -46,7 +82,7 @@ export class TcpConnector implements Connector<net.Socket> {
       attempt
         .bind(ready, () => {
           settle();
-          this.#bindFeeds(connback, socket);
+          bindFeeds(connback, socket);
           resolve(socket);
         })
         .bind('error', (error: Error) => {
@@ -104,7 +140,6 @@ export class TcpConnector implements Connector<net.Socket> {
     // Stays until the socket is gone: an RST after every other listener was removed must not
     // become an uncaught exception.
     socket.on('error', swallow);
-    socket.once('close', () => socket.off('error', swallow));
     if (o.path === undefined) {
       socket.setNoDelay(o.noDelay);
       if (o.keepAlive) socket.setKeepAlive(true, o.keepAliveInitialDelay);
@@ -118,17 +153,5 @@ export class TcpConnector implements Connector<net.Socket> {
       });
     }
     return socket;
-  }
-
-  /** Errors, closes and incoming data of a connected socket, fed for that socket only. */
-  #bindFeeds(connback: Connback<net.Socket>, socket: net.Socket): void {
-    const feeds = Binder.for(socket);
-    feeds
-      .bind('data', () => connback.feedHeartbeat(socket))
-      .bind('error', (error: Error) => connback.feedError(error, socket))
-      .bind('close', (hadError: boolean) => {
-        feeds.unbind();
-        connback.feedClose(hadError, socket);
-      });
   }
 }

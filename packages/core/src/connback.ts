@@ -9,9 +9,10 @@ import {
 import { type Connector, checkConnector } from './connector.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
-import { Heartbeat, type HeartbeatHost, type Timers } from './heartbeat.js';
+import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
 import type { Attempt, ConnbackState, InternalState, StateChange } from './state.js';
+import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 
 /** The second argument of `onconnect`: tells the first connect from a reconnect. */
 export interface ConnectInfo {
@@ -61,29 +62,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function monotonicNow(): number {
-  return globalThis.performance?.now() ?? Date.now();
-}
+function ignoreListenerError(): void {}
 
 /** A promise whose rejection is not reported as unhandled when the caller ignores it. */
-/** The timers of every Connback: shared, so a Connback owns no timer functions of its own. */
-const TIMERS: Timers = {
-  set: (callback, ms) => setTimeout(callback, ms),
-  clear: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
-  now: monotonicNow,
-};
-
-/** With `unref`: the same, but a pending timer does not keep a Node process alive. */
-const UNREFED_TIMERS: Timers = {
-  ...TIMERS,
-  set: (callback, ms) => {
-    const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };
-    handle.unref?.();
-    return handle;
-  },
-};
-
-function ignoreListenerError(): void {}
 
 function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
@@ -121,15 +102,18 @@ export class Connback<T> {
 
   // Bound once and shared: attempts, connections and timers allocate no callbacks of their own.
   readonly #reportListenerError = (thrown: unknown) => this.#listenerFailed(thrown);
-  readonly #heartbeatHost: HeartbeatHost<T> = {
-    ping: (client) => this.#ping(client),
-    dead: (client) => this.#peerDead(client),
+  // Shared by every Connback: each gets the Connback as an argument, so no connection or attempt
+  // allocates a callback of its own for its keepalive or its connect timeout.
+  static readonly #heartbeatHost: HeartbeatHost<Connback<unknown>, unknown> = {
+    ping: (owner, client) => owner.#ping(client),
+    dead: (owner, client) => owner.#peerDead(client),
   };
+
   /** The connect timer of the attempt in flight fired (a timer is cleared with its attempt). */
-  readonly #onConnectTimeout = () => {
-    const s = this.#state;
-    if (s.name === 'connecting') this.#attemptTimedOut(s.attempt);
-  };
+  static #connectTimerFired(owner: Connback<unknown>): void {
+    const s = owner.#state;
+    if (s.name === 'connecting') owner.#attemptTimedOut(s.attempt);
+  }
 
   // Each event's channel (a @jil Emitter) is made when its event is first read: a Connback whose
   // users listen to three events pays for three, and firing an event nobody read costs nothing.
@@ -254,7 +238,8 @@ export class Connback<T> {
       outageAttempts: this.#policy.attempts,
       reconnects: Math.max(0, this.#counters.connects - 1),
       lastError: this.#lastError,
-      connectedSince: s.name === 'connected' ? new Date(s.connectedAt) : undefined,
+      connectedSince:
+        s.name === 'connected' ? new Date(Date.now() - (this.#timers.now() - s.since)) : undefined,
       nextDelay: s.name === 'offline' && s.timer !== undefined ? this.#nextDelay : undefined,
     };
   }
@@ -439,7 +424,11 @@ export class Connback<T> {
     this.#counters.attempts += 1;
     const timeout = this.#options.connectTimeout;
     if (timeout > 0) {
-      attempt.timer = this.#timers.set(this.#onConnectTimeout, timeout);
+      attempt.timer = this.#timers.set(
+        Connback.#connectTimerFired,
+        timeout,
+        this as Connback<unknown>,
+      );
     }
     if (!this.#transition({ name: 'connecting', attempt })) return;
     if (reconnect) {
@@ -537,14 +526,19 @@ export class Connback<T> {
     const keepalive = this.#options.keepalive;
     const heartbeat =
       keepalive > 0
-        ? new Heartbeat(keepalive * 1000, this.#heartbeatHost, client, this.#timers)
+        ? new Heartbeat<Connback<unknown>, T>(
+            keepalive * 1000,
+            Connback.#heartbeatHost as HeartbeatHost<Connback<unknown>, T>,
+            this as Connback<unknown>,
+            client,
+            this.#timers,
+          )
         : undefined;
     const connected: InternalState<T> = {
       name: 'connected',
       client,
       heartbeat,
       since: this.#timers.now(),
-      connectedAt: Date.now(),
     };
     const reconnect = this.#counters.connects > 0;
     this.#counters.connects += 1;
@@ -657,10 +651,14 @@ export class Connback<T> {
       return;
     }
     this.#nextDelay = delay;
-    offline.timer = this.#timers.set(() => {
-      offline.timer = undefined;
-      if (this.#state === offline) this.#attempt(true);
-    }, delay);
+    offline.timer = this.#timers.set(
+      () => {
+        offline.timer = undefined;
+        if (this.#state === offline) this.#attempt(true);
+      },
+      delay,
+      undefined,
+    );
   }
 
   #fail(lastError: Error, reason: ConnbackError): void {

@@ -1,19 +1,14 @@
-/**
- * What a {@link Heartbeat} asks of its owner, about the client it watches. One host serves every
- * connection of a Connback, so a connection costs no closures of its own.
- */
-export interface HeartbeatHost<C> {
-  /** Time to send a ping to `client`. */
-  ping(client: C): void;
-  /** A ping to `client` went unanswered for a whole period: the peer is presumed dead. */
-  dead(client: C): void;
-}
+import type { Timers } from './timers.js';
 
-/** The timer functions a heartbeat uses (injected so connback can unref them). */
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-  now(): number;
+/**
+ * What a {@link Heartbeat} asks of its owner about the client it watches. It gets the owner as an
+ * argument, so one host object can serve every Connback: a connection costs no closures.
+ */
+export interface HeartbeatHost<O, C> {
+  /** Time to send a ping to `client`. */
+  ping(owner: O, client: C): void;
+  /** A ping to `client` went unanswered for a whole period: the peer is presumed dead. */
+  dead(owner: O, client: C): void;
 }
 
 /**
@@ -27,22 +22,25 @@ export interface Timers {
  * Heartbeats and postponements only record a time: the timer is re-armed lazily when it fires,
  * so feeding every chunk of data as a heartbeat costs no timer operation.
  */
-export class Heartbeat<C> {
+export class Heartbeat<O, C> {
   readonly #period: number;
-  readonly #host: HeartbeatHost<C>;
+  readonly #host: HeartbeatHost<O, C>;
+  readonly #owner: O;
   readonly #client: C;
   readonly #timers: Timers;
-  // Bound once: re-arming the timer every period allocates no closure.
-  readonly #onTimer = () => this.#wake();
+  /** The one timer of this heartbeat; after it fires it is refreshed rather than replaced. */
   #timer: unknown;
+  #timerMs = 0;
+  #pending = false;
   #running = false;
   #lastBeat = 0;
   #lastSend = 0;
   #pingSentAt: number | undefined;
 
-  constructor(periodMs: number, host: HeartbeatHost<C>, client: C, timers: Timers) {
+  constructor(periodMs: number, host: HeartbeatHost<O, C>, owner: O, client: C, timers: Timers) {
     this.#period = periodMs;
     this.#host = host;
+    this.#owner = owner;
     this.#client = client;
     this.#timers = timers;
   }
@@ -71,25 +69,38 @@ export class Heartbeat<C> {
   /** Stops for good; safe to call twice. */
   stop(): void {
     this.#running = false;
+    this.#pending = false;
     if (this.#timer !== undefined) {
       this.#timers.clear(this.#timer);
       this.#timer = undefined;
     }
   }
 
-  #arm(ms: number): void {
-    this.#timer = this.#timers.set(this.#onTimer, Math.max(0, ms));
+  /** The timer callback, shared by every heartbeat (the heartbeat comes as the argument). */
+  static #fire(heartbeat: Heartbeat<unknown, unknown>): void {
+    heartbeat.#wake();
+  }
+
+  #arm(delay: number): void {
+    const ms = Math.max(0, delay);
+    this.#pending = true;
+    // The steady state (a ping every period) re-arms the same duration: no new timer object.
+    if (this.#timer !== undefined && ms === this.#timerMs && this.#timers.refresh(this.#timer)) {
+      return;
+    }
+    this.#timer = this.#timers.set(Heartbeat.#fire, ms, this);
+    this.#timerMs = ms;
   }
 
   #wake(): void {
-    this.#timer = undefined;
+    this.#pending = false;
     if (!this.#running) return;
     const now = this.#timers.now();
     if (this.#pingSentAt !== undefined) {
       const deadline = this.#pingSentAt + this.#period;
       if (now >= deadline) {
         this.stop();
-        this.#host.dead(this.#client);
+        this.#host.dead(this.#owner, this.#client);
       } else {
         this.#arm(deadline - now);
       }
@@ -102,8 +113,8 @@ export class Heartbeat<C> {
     }
     this.#pingSentAt = now;
     this.#lastSend = now;
-    this.#host.ping(this.#client);
+    this.#host.ping(this.#owner, this.#client);
     // The ping may have ended the connection (a throwing ping counts as a failed heartbeat).
-    if (this.#running && this.#timer === undefined) this.#arm(this.#period);
+    if (this.#running && !this.#pending) this.#arm(this.#period);
   }
 }

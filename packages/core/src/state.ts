@@ -60,11 +60,9 @@ export type InternalState<T> =
   | {
       readonly name: 'connected';
       readonly client: T;
-      readonly heartbeat: Heartbeat<T> | undefined;
+      readonly heartbeat: Heartbeat<unknown, T> | undefined;
       /** Monotonic time of the connect, for minUptime. */
       readonly since: number;
-      /** Epoch milliseconds (a Date is made only when `stats` is read). */
-      readonly connectedAt: number;
     }
   | { readonly name: 'offline'; timer: unknown }
   | { readonly name: 'ending' }

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { recordFigure } from '../../../test-support/figures.js';
-import { Heartbeat, type Timers } from '../src/heartbeat.js';
+import { Heartbeat } from '../src/heartbeat.js';
 import { ErrorCode, isConnbackError } from '../src/index.js';
+import type { Timers } from '../src/timers.js';
 import { advance, connected, exact, flush } from './support/harness.js';
 
 const codes = (errors: Error[]) => errors.map((e) => (isConnbackError(e) ? e.code : e.message));
@@ -150,7 +151,11 @@ describe('semantic 7: keepalive', () => {
 describe('Heartbeat alone, against a fake host', () => {
   function fakeTimers(): Timers {
     return {
-      set: (callback, ms) => setTimeout(callback, ms),
+      set: (callback, ms, arg) => setTimeout(callback, ms, arg),
+      refresh: (handle) => {
+        (handle as ReturnType<typeof setTimeout>).refresh();
+        return true;
+      },
       clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
       now: () => Date.now(),
     };
@@ -164,6 +169,7 @@ describe('Heartbeat alone, against a fake host', () => {
         ping: () => calls.push(`ping@${Date.now()}`),
         dead: () => calls.push(`dead@${Date.now()}`),
       },
+      undefined,
       'client',
       fakeTimers(),
     );
@@ -180,6 +186,7 @@ describe('Heartbeat alone, against a fake host', () => {
     const beat = new Heartbeat(
       1000,
       { ping: () => undefined, dead: () => undefined },
+      undefined,
       'client',
       fakeTimers(),
     );

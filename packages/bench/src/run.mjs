@@ -1,0 +1,128 @@
+// `npm run bench [-- --quick] [-- --only=idle,herd]`: every row of BENCHMARKS.md, for a raw
+// net.Socket client, @connback/core 0.1.7 and connback, run A B C A B C on loopback only.
+// The full mode writes BENCHMARKS.md and results/full.json; the quick mode (under two minutes,
+// smaller sizes, one run each) prints the same table and writes results/quick.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { machine, renderReport } from './report.mjs';
+import * as rows from './rows.mjs';
+
+const VARIANTS = ['raw', '0.1.7', 'connback'];
+
+const SIZES = {
+  full: {
+    idleConns: 10_000,
+    idleCpuMs: 30_000,
+    cycles: 50_000,
+    echoBytes: 2 ** 30,
+    herdClients: 2000,
+    // How long the herd row waits for every client to be back before it records "not all back".
+    herdGiveUpMs: 20_000,
+    flapSeconds: 10,
+  },
+  quick: {
+    idleConns: 2000,
+    idleCpuMs: 3000,
+    cycles: 20_000,
+    echoBytes: 2 ** 27,
+    herdClients: 2000,
+    herdGiveUpMs: 8000,
+    flapSeconds: 4,
+  },
+};
+
+/** The experiments, how many runs each (full, quick), and what one run of one variant does. */
+const EXPERIMENTS = [
+  { id: 'idle', runs: [3, 1], run: (v, size) => rows.idle(v, size) },
+  { id: 'cycle', runs: [5, 3], run: (v, size) => rows.cycle(v, size) },
+  { id: 'echo', runs: [3, 1], run: (v, size) => rows.echo(v, size) },
+  { id: 'herd', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'herd') },
+  { id: 'herdDefaults', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'default') },
+  { id: 'halfOpen', runs: [5, 1], run: (v) => rows.halfOpen(v) },
+  { id: 'flap', runs: [3, 1], run: (v, size) => rows.flap(v, size) },
+];
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+for (const arg of argv) {
+  if (arg !== '--quick' && !arg.startsWith('--only=')) {
+    throw new Error(`bench: unknown argument "${arg}" (known: --quick, --only=idle,cycle,...)`);
+  }
+}
+const mode = quick ? 'quick' : 'full';
+const size = SIZES[mode];
+
+/**
+ * 10,000 connections need more file descriptors than the usual soft limit of 1,024. A process
+ * cannot raise its own limit from Node, so the suite re-runs itself under a shell that raises the
+ * soft limit to the hard one; the children inherit it.
+ */
+function ensureFileLimit() {
+  if (process.env.CONNBACK_BENCH_NOFILE === undefined) {
+    const script = fileURLToPath(import.meta.url);
+    const raise =
+      'h=$(ulimit -Hn); [ "$h" = unlimited ] && h=1048576; ulimit -n "$h" 2>/dev/null || ulimit -n 65536 2>/dev/null; ' +
+      'export CONNBACK_BENCH_NOFILE=$(ulimit -n); exec "$0" "$@"';
+    const result = spawnSync('bash', ['-c', raise, process.execPath, script, ...argv], {
+      stdio: 'inherit',
+    });
+    process.exit(result.status ?? 1);
+  }
+  const limit = Number(process.env.CONNBACK_BENCH_NOFILE);
+  const needed = size.idleConns + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    throw new Error(
+      `bench: ${size.idleConns} connections need \`ulimit -n\` ≥ ${needed}, but the hard limit here is ${limit}; raise it (e.g. in /etc/security/limits.conf) or run --quick`,
+    );
+  }
+}
+
+async function main() {
+  ensureFileLimit();
+  const started = Date.now();
+  const results = {
+    mode,
+    date: new Date().toISOString(),
+    machine: machine(),
+    size,
+    experiments: {},
+  };
+  for (const experiment of EXPERIMENTS) {
+    if (only && !only.includes(experiment.id)) continue;
+    const runs = experiment.runs[quick ? 1 : 0];
+    const byVariant = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    for (let run = 1; run <= runs; run++) {
+      for (const variant of VARIANTS) {
+        const t0 = Date.now();
+        let figures;
+        try {
+          figures = await experiment.run(variant, size);
+        } catch (error) {
+          figures = { error: error.message };
+        }
+        byVariant[variant].push(figures);
+        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        console.log(
+          `${experiment.id} run ${run}/${runs} ${variant} (${seconds} s): ${JSON.stringify(figures)}`,
+        );
+      }
+    }
+    results.experiments[experiment.id] = byVariant;
+  }
+  results.seconds = (Date.now() - started) / 1000;
+
+  const resultsDir = new URL('../results/', import.meta.url);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(new URL(`${mode}.json`, resultsDir), `${JSON.stringify(results, null, 2)}\n`);
+  const report = renderReport(results, quick ? 'npm run bench -- --quick' : 'npm run bench');
+  if (!quick && !only) writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), report);
+  console.log(`\n${report}`);
+  console.log(`bench: ${mode} mode took ${results.seconds.toFixed(0)} s`);
+}
+
+await main();

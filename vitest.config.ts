@@ -5,8 +5,6 @@ const jsonReport = process.env['VITEST_JSON'];
 
 export default defineConfig({
   test: {
-    // tcp and ws hold placeholders until their issues land.
-    passWithNoTests: true,
     reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
     projects: [
       {
@@ -44,6 +42,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The arithmetic of the benchmarks (the benchmarks themselves run with npm run bench).
+          name: 'bench',
+          root: 'packages/bench',
+          include: ['test/**/*.test.mjs'],
         },
       },
     ],

@@ -36,7 +36,8 @@ const SIZES = {
 const EXPERIMENTS = [
   { id: 'idle', runs: [3, 1], run: (v, size) => rows.idle(v, size) },
   { id: 'cycle', runs: [5, 3], run: (v, size) => rows.cycle(v, size) },
-  { id: 'echo', runs: [3, 1], run: (v, size) => rows.echo(v, size) },
+  // About a second a run, and noisy on loopback: more runs for a steadier paired ratio.
+  { id: 'echo', runs: [7, 1], run: (v, size) => rows.echo(v, size) },
   { id: 'herd', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'herd') },
   { id: 'herdDefaults', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'default') },
   { id: 'halfOpen', runs: [5, 1], run: (v) => rows.halfOpen(v) },

@@ -62,10 +62,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** What the `onerror` channel does with a throwing listener: nothing is left to report it to. */
 function ignoreListenerError(): void {}
 
 /** A promise whose rejection is not reported as unhandled when the caller ignores it. */
-
 function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
@@ -100,7 +100,7 @@ export class Connback<T> {
   #outageError: Error | undefined;
   #nextDelay: number | undefined;
 
-  // Bound once and shared: attempts, connections and timers allocate no callbacks of their own.
+  // Bound once: the event channels and every attempt's cancellation share it.
   readonly #reportListenerError = (thrown: unknown) => this.#listenerFailed(thrown);
   // Shared by every Connback: each gets the Connback as an argument, so no connection or attempt
   // allocates a callback of its own for its keepalive or its connect timeout.
@@ -115,8 +115,8 @@ export class Connback<T> {
     if (s.name === 'connecting') owner.#attemptTimedOut(s.attempt);
   }
 
-  // Each event's channel (a @jil Emitter) is made when its event is first read: a Connback whose
-  // users listen to three events pays for three, and firing an event nobody read costs nothing.
+  // Each event's channel is made when its event is first read: a Connback whose users listen to
+  // three events pays for three, and firing an event nobody read costs nothing.
   #errorChannel: EventChannel<[Error]> | undefined;
   #connectChannel: EventChannel<[T, ConnectInfo]> | undefined;
   #reconnectChannel: EventChannel<[]> | undefined;

@@ -44,6 +44,13 @@ const FIGURES = [
     target: { ratio: 1.1, below: true },
   },
   {
+    experiment: 'ticks',
+    label: (s) =>
+      `for reference, keepalive CPU s per minute without sockets, ${s.idleConns.toLocaleString('en')} in-memory conns`,
+    value: (r) => r.cpuPerMinute,
+    unit: 's',
+  },
+  {
     experiment: 'cycle',
     label: () => 'framework time per connect/close cycle (in-memory connector)',
     value: (r) => r.microseconds,
@@ -152,14 +159,15 @@ function targetText(target) {
 
 function met(target, values, rawValues) {
   if (!target) return '';
-  // A run without a figure (not all back, a failure) counts as the worst case.
-  const s = summarize(values.map((v) => (Number.isFinite(v) ? v : Number.POSITIVE_INFINITY)));
-  if (target.all) return values.length > 0 && values.every((v) => v === 1) ? 'yes' : '**no**';
+  // A run without a figure (not all back, a failure) misses the target, whatever the others did.
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) return '**no**';
+  if (target.all) return values.every((v) => v === 1) ? 'yes' : '**no**';
   if (target.ratio !== undefined) {
     const ratio = pairedRatio(values, rawValues);
     const ok = target.below ? ratio <= target.ratio : ratio >= target.ratio;
     return ok ? 'yes' : '**no**';
   }
+  const s = summarize(values);
   const judged = target.every ? s.max : s.median;
   return judged <= target.max ? 'yes' : '**no**';
 }
@@ -231,8 +239,12 @@ const NOTES = `## What is measured, and how
 - **Idle**: the client process opens the connections in batches of 500 to an echo server (another
   process), waits 2.5 keepalive periods, collects garbage twice and reads \`heapUsed\` and RSS
   against a baseline taken before the first connection; then it reads \`process.cpuUsage()\` over a
-  window while every connection pings once a second and the server echoes the pong. The harness's
+  window (60 s in the full mode) while every connection pings once a second and the server echoes the pong. The harness's
   own listeners (one per connection, the same for all three) are included in every column.
+- **Keepalive CPU without sockets** (for reference): one process per run holds the same number
+  of in-memory connections pinging once a second, each pong fed back a microtask later; raw is one
+  refreshed timer and a flag per connection. It shows what a library itself spends per tick, apart
+  from the kernel's share of the socket row, which dominates it and varies from run to run.
 - **Cycle**: one process per run, no I/O. A cycle is what a long-lived client does on each
   reconnection: close the client, connect again, announce it, arm its keepalive. Time is over
   50,000 cycles with garbage collection included; allocation is the heap growth over batches of

@@ -51,23 +51,38 @@ export function idle(variant, size) {
   );
 }
 
-/** The framework cost of a connect/close cycle, with an in-memory connector (its own process). */
-export function cycle(variant, size) {
-  const script = fileURLToPath(new URL('cycle.mjs', import.meta.url));
-  const args = ['--expose-gc', '--max-semi-space-size=64', script, variant, String(size.cycles)];
+/** Runs a script of this folder in its own process and parses the JSON line it prints. */
+function runScript(script, nodeFlags, args) {
+  const path = fileURLToPath(new URL(script, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeFlags, path, ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`bench: cycle.mjs ${variant} exited with ${code}`));
+      if (code !== 0) reject(new Error(`bench: ${script} ${args.join(' ')} exited with ${code}`));
       else resolve(JSON.parse(out));
     });
   });
+}
+
+/** The framework cost of a connect/close cycle, with an in-memory connector (its own process). */
+export function cycle(variant, size) {
+  return runScript(
+    'cycle.mjs',
+    ['--expose-gc', '--max-semi-space-size=64'],
+    [variant, size.cycles],
+  );
+}
+
+/** The keepalive's own CPU per minute, in-memory connections, no sockets (its own process). */
+export function ticks(variant, size) {
+  return runScript('ticks.mjs', [], [variant, size.idleConns, size.ticksMs]);
 }
 
 /** MiB/s of `echoBytes` sent through one connection to the echo server and read back. */

@@ -8,26 +8,32 @@ import { fileURLToPath } from 'node:url';
 import { machine, renderReport } from './report.mjs';
 import * as rows from './rows.mjs';
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const VARIANTS = ['raw', '0.1.7', 'connback'];
 
 const SIZES = {
   full: {
     idleConns: 10_000,
-    idleCpuMs: 30_000,
+    idleCpuMs: 60_000,
+    ticksMs: 15_000,
     cycles: 50_000,
     echoBytes: 2 ** 30,
     herdClients: 2000,
     // How long the herd row waits for every client to be back before it records "not all back".
     herdGiveUpMs: 20_000,
+    pauseMs: 2000,
     flapSeconds: 10,
   },
   quick: {
     idleConns: 2000,
     idleCpuMs: 3000,
+    ticksMs: 2000,
     cycles: 20_000,
     echoBytes: 2 ** 27,
     herdClients: 2000,
     herdGiveUpMs: 8000,
+    pauseMs: 200,
     flapSeconds: 4,
   },
 };
@@ -35,6 +41,7 @@ const SIZES = {
 /** The experiments, how many runs each (full, quick), and what one run of one variant does. */
 const EXPERIMENTS = [
   { id: 'idle', runs: [3, 1], run: (v, size) => rows.idle(v, size) },
+  { id: 'ticks', runs: [3, 1], run: (v, size) => rows.ticks(v, size) },
   { id: 'cycle', runs: [5, 3], run: (v, size) => rows.cycle(v, size) },
   // About a second a run, and noisy on loopback: more runs for a steadier paired ratio.
   { id: 'echo', runs: [7, 1], run: (v, size) => rows.echo(v, size) },
@@ -107,6 +114,8 @@ async function main() {
           figures = { error: error.message };
         }
         byVariant[variant].push(figures);
+        // The kernel tears down the last run's sockets; let it finish before the next one.
+        await sleep(size.pauseMs);
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         console.log(
           `${experiment.id} run ${run}/${runs} ${variant} (${seconds} s): ${JSON.stringify(figures)}`,

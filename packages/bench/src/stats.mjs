@@ -1,14 +1,14 @@
 // Summaries of repeated runs: the median with the range, and ratios paired run by run.
 
 export function median(values) {
-  const sorted = values.filter((v) => !Number.isNaN(v) && v !== null).sort((a, b) => a - b);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 export function summarize(values) {
-  const finite = values.filter((v) => !Number.isNaN(v) && v !== null);
+  const finite = values.filter(Number.isFinite);
   return {
     median: median(finite),
     min: finite.length ? Math.min(...finite) : Number.NaN,

@@ -35,7 +35,9 @@ describe('the raw client backoff', () => {
       maxDelay: 450,
       delayFirstAttempt: false,
     });
-    expect(Array.from({ length: 7 }, () => backoff.next())).toEqual([0, 100, 100, 200, 300, 450, 450]);
+    expect(Array.from({ length: 7 }, () => backoff.next())).toEqual([
+      0, 100, 100, 200, 300, 450, 450,
+    ]);
     backoff.reset();
     expect(backoff.next()).toBe(0);
   });

@@ -46,6 +46,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The connback command, run as a child process against loopback servers.
+          name: 'cli',
+          root: 'packages/cli',
+          include: ['test/**/*.test.ts'],
+          setupFiles: ['../../test-support/real-time-leak-check.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // The arithmetic of the benchmarks (the benchmarks themselves run with npm run bench).
           name: 'bench',
           root: 'packages/bench',

@@ -56,6 +56,19 @@ const checks = [
     },
   ],
   [
+    '@connback/cli',
+    async (m) => {
+      const target = m.parseTarget('ws://user:secret@127.0.0.1:1/');
+      if (target.display.includes('secret')) throw new Error('parseTarget printed a password');
+      // The binary itself, as npx runs it: its shebang, its imports, its exit code.
+      const { execFileSync } = await import('node:child_process');
+      const { fileURLToPath } = await import('node:url');
+      const bin = fileURLToPath(import.meta.resolve('@connback/cli').replace(/index\.js$/, 'bin.js'));
+      const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim();
+      if (version !== m.version()) throw new Error(`--version printed ${JSON.stringify(version)}`);
+    },
+  ],
+  [
     '@connback/chaos',
     async (m) => {
       const proxy = await m.ChaosProxy.start({ upstream: 9 });

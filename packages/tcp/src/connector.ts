@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AttemptToken, Connback, Connector } from '@connback/core';
+import createDebug from 'debug';
 import eventBind from 'event-bind';
 import {
   type ResolvedTcpConnectorOptions,
@@ -10,6 +11,9 @@ import {
 
 // event-bind is CommonJS: under plain Node ESM only its default import resolves.
 const { Binder } = eventBind;
+
+/** `DEBUG=connback:tcp`: attempts, connects and closes of the sockets. */
+const trace = createDebug('connback:tcp');
 
 /**
  * Node throws an 'error' event nobody listens to; this listener keeps a dying socket quiet. It
@@ -34,6 +38,7 @@ function feedError(this: net.Socket, error: Error): void {
 
 function feedClose(this: net.Socket, hadError: boolean): void {
   const connback = feedTargets.get(this);
+  trace('socket closed%s', hadError ? ' with an error' : '');
   unbindFeeds(this);
   connback?.feedClose(hadError, this);
 }
@@ -72,6 +77,7 @@ export class TcpConnector implements Connector<net.Socket> {
     if (token.isCancellationRequested) return Promise.reject(token.reason);
     return new Promise<net.Socket>((resolve, reject) => {
       const socket = this.#createSocket();
+      if (trace.enabled) trace('connecting to %s', this.#describe());
       const ready = this.options.tls ? 'secureConnect' : 'connect';
       const attempt = Binder.for(socket);
       let unsubscribe = (): void => {};
@@ -81,6 +87,7 @@ export class TcpConnector implements Connector<net.Socket> {
       };
       attempt
         .bind(ready, () => {
+          if (trace.enabled) trace('connected to %s', this.#describe());
           settle();
           bindFeeds(connback, socket);
           resolve(socket);
@@ -122,6 +129,12 @@ export class TcpConnector implements Connector<net.Socket> {
     if (payload === undefined || !socket.writable) return;
     const data = typeof payload === 'function' ? payload(socket) : payload;
     if (data !== undefined) socket.write(data);
+  }
+
+  /** Where this connector connects, for traces. */
+  #describe(): string {
+    const o = this.options;
+    return o.path !== undefined ? `unix:${o.path}` : `${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`;
   }
 
   #createSocket(): net.Socket {

@@ -15,6 +15,12 @@ import {
   type WsConnectorOptions,
 } from './options.js';
 import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
+import createDebug from 'debug';
+import { redactUrl } from './redact.js';
+
+/** `DEBUG=connback:ws`: attempts, opens and closes (URLs without their credentials). */
+const trace = createDebug('connback:ws');
+
 
 type Listener = Parameters<WebSocketLike['addEventListener']>[1];
 
@@ -82,6 +88,7 @@ export class WsConnector implements Connector<WebSocketLike> {
     const url = await this.#url();
     if (token.isCancellationRequested) throw token.reason;
     const { protocols, wsOptions } = this.options;
+    if (trace.enabled) trace('connecting to %s', redactUrl(url));
     const socket = new WebSocketClass(url, protocols, wsOptions);
     /** With `ws`: the TCP socket under the WebSocket, whose every chunk is a sign of life. */
     let transport: Transport | undefined;
@@ -100,6 +107,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       };
       const unlisten = listen(socket, {
         open: () => {
+          if (trace.enabled) trace('open: %s', redactUrl(url));
           settle();
           this.#bindFeeds(connback, socket, transport);
           // `ws` delivers a message that came with the handshake on the next tick, before
@@ -116,6 +124,7 @@ export class WsConnector implements Connector<WebSocketLike> {
           reject(errorOf(event));
         },
         close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+          trace('closed before it opened: code %s', event.code);
           settle();
           reject(new WsCloseError(closeInfoOf(event)));
         },

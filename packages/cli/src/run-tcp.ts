@@ -1,0 +1,79 @@
+import type { Socket } from 'node:net';
+import type { ConnbackOptions } from '@connback/core';
+import { createTcpStream, type TcpStreamOptions } from '@connback/tcp';
+import { type CliIo, ExitCode } from './io.js';
+import type { Reporter } from './reporter.js';
+import type { Target } from './target.js';
+
+/** Bytes of standard input held while the connection is down; past it, reading stdin waits. */
+const HIGH_WATER_BYTES = 64 * 1024;
+/** The bound of what the stream holds (stdin is paused long before it). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * `connback tcp://…`, `tls://…`, `unix:…`: standard input → the reconnecting stream (held while
+ * the connection is down, back-pressured), the stream → standard output. Resolves with the exit
+ * code: 0 once standard input ended and all of it was handed to a socket, 1 when the Connback
+ * fails, 130 on Ctrl-C.
+ */
+export function runTcp(
+  target: Extract<Target, { kind: 'tcp' | 'unix' }>,
+  options: ConnbackOptions,
+  ping: string | undefined,
+  io: CliIo,
+  reporter: Reporter,
+): Promise<number> {
+  const endpoint =
+    target.kind === 'unix'
+      ? { path: target.path }
+      : { host: target.host, port: target.port, ...(target.tls ? { tls: {} } : {}) };
+  // Without a protocol to ping with, keepalive is off unless asked for.
+  const keepalive = options.keepalive ?? (ping === undefined ? 0 : undefined);
+  const streamOptions: TcpStreamOptions = {
+    ...endpoint,
+    ...options,
+    ...(keepalive === undefined ? {} : { keepalive }),
+    ...(ping === undefined ? {} : { ping }),
+    highWaterMark: HIGH_WATER_BYTES,
+    maxBufferedBytes: MAX_BUFFERED_BYTES,
+  };
+  const stream = createTcpStream(streamOptions);
+  reporter.watch(stream.connback, target.display);
+
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const finish = (code: number) => {
+      if (settled) return;
+      settled = true;
+      stopInterrupt();
+      io.stdin.unpipe(stream);
+      io.stdin.pause();
+      stream.unpipe(io.stdout);
+      reporter.close();
+      resolve(code);
+    };
+    const stopInterrupt = io.onInterrupt(() => {
+      reporter.event('interrupt', 'interrupted');
+      stream.destroy();
+      finish(ExitCode.Interrupted);
+    });
+    stream.on('error', (error) => {
+      // A failed Connback was reported by its onfail already; other errors are news.
+      if (stream.connback.state !== 'failed') reporter.fatal(error);
+      finish(ExitCode.Failed);
+    });
+    // The last socket: at the end it closes gracefully, and the exit waits until it has, so
+    // that what it still holds is sent (its close timeout bounds the wait).
+    let socket: Socket | undefined;
+    stream.connback.onconnect((client) => {
+      socket = client;
+    });
+    stream.on('finish', () => {
+      reporter.event('end', 'standard input ended and everything was sent');
+      if (socket === undefined || socket.destroyed) finish(ExitCode.Ok);
+      else socket.once('close', () => finish(ExitCode.Ok));
+    });
+    stream.pipe(io.stdout, { end: false });
+    io.stdin.pipe(stream);
+  });
+}

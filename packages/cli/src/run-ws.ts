@@ -1,0 +1,136 @@
+import { createInterface } from 'node:readline';
+import type { ConnbackOptions } from '@connback/core';
+import {
+  createWsConnback,
+  ReadyState,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WsConnbackOptions,
+  WsSendQueueError,
+} from '@connback/ws';
+import { WebSocket } from 'ws';
+import { type CliIo, ExitCode } from './io.js';
+import type { Reporter } from './reporter.js';
+import type { Target } from './target.js';
+
+/** Lines the send queue holds while the connection is down; past it, reading stdin waits. */
+const MAX_QUEUED_MESSAGES = 1000;
+const MAX_QUEUED_BYTES = 1024 * 1024;
+/** How often the end of input checks that everything queued has left the socket. */
+const FLUSH_POLL_MS = 20;
+
+/** A message as text for standard output, whatever the WebSocket class delivered. */
+function textOf(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString();
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]).toString();
+  return String(data);
+}
+
+/**
+ * `connback ws://…`, `wss://…`: each line of standard input is one text message (queued while the
+ * connection is down; reading waits while the queue is full), each message received is one line
+ * of standard output. Resolves with the exit code: 0 once standard input ended and every message
+ * left the socket, 1 when the Connback fails (attempts exhausted, a fatal close code), 130 on Ctrl-C.
+ */
+export function runWs(
+  target: Extract<Target, { kind: 'ws' }>,
+  options: ConnbackOptions,
+  ping: string | undefined,
+  io: CliIo,
+  reporter: Reporter,
+): Promise<number> {
+  const wsOptions: WsConnbackOptions = {
+    // ws, not Node 22's global WebSocket: only ws can send protocol pings.
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    ...options,
+    ...(ping === undefined ? {} : { pingMessage: ping, pingFrames: false }),
+    maxQueuedMessages: MAX_QUEUED_MESSAGES,
+    maxQueuedBytes: MAX_QUEUED_BYTES,
+  };
+  const ws = createWsConnback(target.url, wsOptions);
+  const connback = ws.connback;
+  reporter.watch(connback, target.display);
+
+  return new Promise<number>((resolve) => {
+    /** Lines the queue refused (it was full): sent first once the connection is back. */
+    const waiting: string[] = [];
+    let inputEnded = false;
+    let settled = false;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+
+    const finish = (code: number) => {
+      if (settled) return;
+      settled = true;
+      stopInterrupt();
+      if (poll !== undefined) clearInterval(poll);
+      lines.close();
+      io.stdin.pause();
+      reporter.close();
+      resolve(code);
+    };
+
+    const send = (line: string): boolean => {
+      try {
+        ws.send(line);
+        return true;
+      } catch (error) {
+        if (!(error instanceof WsSendQueueError)) throw error;
+        return false;
+      }
+    };
+
+    const drainWaiting = () => {
+      while (waiting.length > 0 && send(waiting[0] as string)) waiting.shift();
+      if (waiting.length === 0) lines.resume();
+    };
+
+    /** Everything typed left the socket: end the Connback gracefully, exit 0. */
+    const endWhenFlushed = () => {
+      const socket = connback.client;
+      const flushed =
+        waiting.length === 0 &&
+        ws.queued.messages === 0 &&
+        socket !== undefined &&
+        socket.readyState === ReadyState.OPEN &&
+        ((socket as WebSocketLike & { bufferedAmount?: number }).bufferedAmount ?? 0) === 0;
+      if (!flushed) return;
+      reporter.event('end', 'standard input ended and every message was sent');
+      connback.onend(() => finish(ExitCode.Ok));
+      connback.end();
+    };
+
+    const onMessage = (event: { data: unknown }) => io.stdout.write(`${textOf(event.data)}\n`);
+    let current: WebSocketLike | undefined;
+    connback.onconnect((socket) => {
+      current = socket;
+      socket.addEventListener('message', onMessage);
+      drainWaiting();
+    });
+    connback.onclose(() => {
+      current?.removeEventListener('message', onMessage);
+      current = undefined;
+    });
+    connback.onfail(() => finish(ExitCode.Failed));
+
+    lines.on('line', (line) => {
+      if (waiting.length > 0 || !send(line)) {
+        waiting.push(line);
+        lines.pause();
+      }
+    });
+    lines.on('close', () => {
+      if (settled) return;
+      inputEnded = true;
+      poll = setInterval(() => inputEnded && endWhenFlushed(), FLUSH_POLL_MS);
+    });
+
+    const stopInterrupt = io.onInterrupt(() => {
+      reporter.event('interrupt', 'interrupted');
+      connback.end(true);
+      finish(ExitCode.Interrupted);
+    });
+  });
+}

@@ -87,6 +87,9 @@ async function idle({ port, conns, keepalive, settleMs, cpuMs }) {
     heapPerConn: (after.heapUsed - before.heapUsed) / conns,
     rssPerConn: (after.rss - before.rss) / conns,
     cpuPerMinute: ((cpu.user + cpu.system) / 1e6) * (60_000 / elapsed),
+    // The kernel's share (system) is most of it on loopback: sending the pings, reading the pongs.
+    userPerMinute: (cpu.user / 1e6) * (60_000 / elapsed),
+    systemPerMinute: (cpu.system / 1e6) * (60_000 / elapsed),
     drops: fleet.closes,
   };
 }

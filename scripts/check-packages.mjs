@@ -12,8 +12,12 @@ const packages = readdirSync(join(root, 'packages'))
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const tools = [
-  ['publint --strict', (dir) => [bin('publint'), ['--strict', dir]]],
-  ['attw esm-only', (dir) => [bin('attw'), ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']]],
+  // npm packs (pnpm is not on the PATH when installed through npx); what is packed is the same.
+  ['publint --strict', (dir) => [bin('publint'), ['--strict', '--pack', 'npm', dir]]],
+  [
+    'attw esm-only',
+    (dir) => [bin('attw'), ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']],
+  ],
 ];
 
 let passed = 0;
@@ -28,7 +32,9 @@ for (const dir of packages) {
       console.log(`check ok   ${name}: ${tool}`);
     } else {
       failed += 1;
-      console.log(`check FAIL ${name}: ${tool}\n${result.stdout}${result.stderr}${result.error ?? ''}`);
+      console.log(
+        `check FAIL ${name}: ${tool}\n${result.stdout}${result.stderr}${result.error ?? ''}`,
+      );
     }
   }
 }

@@ -63,8 +63,12 @@ const checks = [
       // The binary itself, as npx runs it: its shebang, its imports, its exit code.
       const { execFileSync } = await import('node:child_process');
       const { fileURLToPath } = await import('node:url');
-      const bin = fileURLToPath(import.meta.resolve('@connback/cli').replace(/index\.js$/, 'bin.js'));
-      const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim();
+      const bin = fileURLToPath(
+        import.meta.resolve('@connback/cli').replace(/index\.js$/, 'bin.js'),
+      );
+      const version = execFileSync(process.execPath, [bin, '--version'], {
+        encoding: 'utf8',
+      }).trim();
       if (version !== m.version()) throw new Error(`--version printed ${JSON.stringify(version)}`);
     },
   ],

@@ -55,9 +55,16 @@ function parseChoice(flag: string, text: string): string {
 
 /** @throws UsageError for an unknown flag, a bad value, a missing or bad URL. */
 export function parseCommandLine(argv: readonly string[]): Command {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAG_SPEC; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof FLAG_SPEC; allowPositionals: true; strict: true }>
+  >;
   try {
-    parsed = parseArgs({ args: [...argv], options: FLAG_SPEC, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: FLAG_SPEC,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     // parseArgs names the flag; its own codes and wording stay out of the message.
     throw new UsageError((error as Error).message.replace(/\. To specify .*$/s, ''));

@@ -40,7 +40,9 @@ export async function runDemo(io: CliIo, reporter: Reporter): Promise<number> {
   const server = new DemoServer();
   await server.listen();
   const display = `tcp://127.0.0.1:${server.port}`;
-  say(`a server on ${display}; the client sends "msg N" every ${SEND_EVERY_MS} ms, keepalive ${KEEPALIVE_S} s`);
+  say(
+    `a server on ${display}; the client sends "msg N" every ${SEND_EVERY_MS} ms, keepalive ${KEEPALIVE_S} s`,
+  );
 
   const stream = createTcpStream({
     host: '127.0.0.1',

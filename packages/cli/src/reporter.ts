@@ -7,7 +7,8 @@ export interface ReportStream {
   readonly isTTY?: boolean | undefined;
 }
 
-type Fields = Record<string, string | number | boolean | undefined>;
+/** The fields of one `--json` line besides `time` and `event`. */
+export type ReportFields = Record<string, string | number | boolean | undefined>;
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -38,7 +39,7 @@ export class Reporter {
   }
 
   /** One event: `text` for people, `event` and `fields` for --json. */
-  event(event: string, text: string, fields: Fields = {}): void {
+  event(event: string, text: string, fields: ReportFields = {}): void {
     if (this.#mode === 'quiet') return;
     if (this.#mode === 'json') {
       this.#out.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
@@ -50,7 +51,7 @@ export class Reporter {
   }
 
   /** An error that ends the command: printed even with --quiet. */
-  fatal(error: unknown, text = describe(error), fields: Fields = {}): void {
+  fatal(error: unknown, text = describe(error), fields: ReportFields = {}): void {
     if (this.#mode === 'json') {
       const record = { time: new Date().toISOString(), event: 'fatal', code: codeOf(error) };
       this.#out.write(`${JSON.stringify({ ...record, message: text, ...fields })}\n`);
@@ -93,11 +94,15 @@ export class Reporter {
     });
     connback.onreconnect(() => {
       const attempt = connback.stats.outageAttempts;
-      this.event('attempt', `connecting to ${display} (attempt ${attempt})`, { attempt });
+      this.event('attempt', `connecting to ${display} (attempt ${attempt})`, {
+        attempt,
+        target: display,
+      });
     });
     connback.onconnect((_client, info) => {
       const verb = info.reconnect ? 'reconnected to' : 'connected to';
       this.event('connect', `${verb} ${display} (attempt ${info.attempt})`, {
+        target: display,
         attempt: info.attempt,
         reconnect: info.reconnect,
       });
@@ -126,7 +131,9 @@ export class Reporter {
   #updateStatus<T>(connback: Connback<T>, display: string): void {
     const stats = connback.stats;
     const waiting = stats.nextDelay === undefined ? '' : ` · next attempt in ${stats.nextDelay} ms`;
-    this.status(`[${stats.state}] ${display} · ${stats.reconnects} reconnects · ${stats.drops} drops${waiting}`);
+    this.status(
+      `[${stats.state}] ${display} · ${stats.reconnects} reconnects · ${stats.drops} drops${waiting}`,
+    );
   }
 
   #clearStatus(): void {

@@ -57,9 +57,14 @@ export function runTcp(
       stream.destroy();
       finish(ExitCode.Interrupted);
     });
+    // A failed Connback was reported by its onfail already; the stream's error that follows
+    // (it is destroyed with the bytes it could not send) is only news when that did not happen.
+    let connbackFailed = false;
+    stream.connback.onfail(() => {
+      connbackFailed = true;
+    });
     stream.on('error', (error) => {
-      // A failed Connback was reported by its onfail already; other errors are news.
-      if (stream.connback.state !== 'failed') reporter.fatal(error);
+      if (!connbackFailed) reporter.fatal(error);
       finish(ExitCode.Failed);
     });
     // The last socket: at the end it closes gracefully, and the exit waits until it has, so

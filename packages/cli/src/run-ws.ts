@@ -23,7 +23,8 @@ const FLUSH_POLL_MS = 20;
 function textOf(data: unknown): string {
   if (typeof data === 'string') return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString();
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
+  if (ArrayBuffer.isView(data))
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString();
   if (Array.isArray(data)) return Buffer.concat(data as Buffer[]).toString();
   return String(data);
 }

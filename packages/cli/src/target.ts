@@ -3,7 +3,13 @@ import { UsageError } from './usage-error.js';
 
 /** Where `connback <url>` connects, parsed from the URL. */
 export type Target =
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly tls: boolean; readonly display: string }
+  | {
+      readonly kind: 'tcp';
+      readonly host: string;
+      readonly port: number;
+      readonly tls: boolean;
+      readonly display: string;
+    }
   | { readonly kind: 'unix'; readonly path: string; readonly display: string }
   | { readonly kind: 'ws'; readonly url: string; readonly display: string };
 
@@ -35,17 +41,26 @@ export function parseTarget(text: string): Target {
       if (url.hostname === '') throw new UsageError(`${display}: a host is required`);
       // URL keeps the brackets of an IPv6 address; net.connect wants it bare.
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-      return { kind: 'tcp', host, port: parsePort(url, display), tls: url.protocol === 'tls:', display };
+      return {
+        kind: 'tcp',
+        host,
+        port: parsePort(url, display),
+        tls: url.protocol === 'tls:',
+        display,
+      };
     }
     case 'unix:': {
       const path = decodeURIComponent(url.pathname);
-      if (path === '' || path === '/') throw new UsageError(`${display}: a socket path is required`);
+      if (path === '' || path === '/')
+        throw new UsageError(`${display}: a socket path is required`);
       return { kind: 'unix', path, display };
     }
     case 'ws:':
     case 'wss:':
       return { kind: 'ws', url: text, display };
     default:
-      throw new UsageError(`unsupported scheme "${url.protocol}" in ${display} (expected ${SCHEMES})`);
+      throw new UsageError(
+        `unsupported scheme "${url.protocol}" in ${display} (expected ${SCHEMES})`,
+      );
   }
 }

@@ -42,7 +42,19 @@ describe('connback <url>: usage (exit 2)', () => {
   it('--help prints the usage and every flag, --version the version; both exit 0', async () => {
     const help = await runToEnd(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--keepalive', '--ping', '--connect-timeout', '--initial-delay', '--max-delay', '--max-attempts', '--strategy', '--jitter', '--min-uptime', '--quiet', '--json']) {
+    for (const flag of [
+      '--keepalive',
+      '--ping',
+      '--connect-timeout',
+      '--initial-delay',
+      '--max-delay',
+      '--max-attempts',
+      '--strategy',
+      '--jitter',
+      '--min-uptime',
+      '--quiet',
+      '--json',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const version = await runToEnd(['--version']);
@@ -85,7 +97,9 @@ describe('connback tcp://: standard input through a server restart', () => {
     try {
       const plain = await runToEnd([`tcp://127.0.0.1:${server.port}`], 'hello\n');
       expect(plain.code).toBe(0);
-      expect(plain.stderr).toContain(`connback: connected to tcp://127.0.0.1:${server.port} (attempt 1)`);
+      expect(plain.stderr).toContain(
+        `connback: connected to tcp://127.0.0.1:${server.port} (attempt 1)`,
+      );
       expect(plain.stderr).not.toContain('\r');
       const quiet = await runToEnd([`tcp://127.0.0.1:${server.port}`, '--quiet'], 'hello\n');
       expect(quiet.code).toBe(0);
@@ -97,10 +111,15 @@ describe('connback tcp://: standard input through a server restart', () => {
 
   it('exit 1 when the attempts run out, with the code on standard error (even with --quiet)', async () => {
     const port = await refusedPort();
-    const run = await runToEnd([`tcp://127.0.0.1:${port}`, '--max-attempts', '3', '--quiet', ...FAST]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('CONNBACK_ATTEMPTS_EXHAUSTED');
-    expect(run.stderr).toContain('ECONNREFUSED');
+    // Standard input stays open: the exit comes from the failure, not from the end of input.
+    const run = runCli([`tcp://127.0.0.1:${port}`, '--max-attempts', '3', '--quiet', ...FAST]);
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(run.stderr()).toContain('CONNBACK_ATTEMPTS_EXHAUSTED');
+    expect(run.stderr()).toContain('ECONNREFUSED');
+    expect(run.stderr().trim().split('\n')).toHaveLength(1);
   });
 
   it('Ctrl-C (SIGINT) ends at once with exit 130, even while reconnecting', async () => {

@@ -50,9 +50,17 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
     stderr: () => err,
     exited,
     waitForStdout: (text, timeoutMs = 10_000) =>
-      waitFor(() => out.includes(text), `stdout to contain ${JSON.stringify(text)}; it has ${JSON.stringify(out)}`, timeoutMs),
+      waitFor(
+        () => out.includes(text),
+        `stdout to contain ${JSON.stringify(text)}; it has ${JSON.stringify(out)}`,
+        timeoutMs,
+      ),
     waitForStderr: (text, timeoutMs = 10_000) =>
-      waitFor(() => err.includes(text), `stderr to contain ${JSON.stringify(text)}; it has ${JSON.stringify(err)}`, timeoutMs),
+      waitFor(
+        () => err.includes(text),
+        `stderr to contain ${JSON.stringify(text)}; it has ${JSON.stringify(err)}`,
+        timeoutMs,
+      ),
   };
 }
 

@@ -43,8 +43,15 @@ export class EchoServer {
 
 /** A WebSocket echo server; `onConnection` may replace the echo. */
 export async function startWsServer(
-  onConnection?: (socket: import('ws').WebSocket, request: import('node:http').IncomingMessage) => void,
-): Promise<{ port: number; close(): Promise<void>; requests: import('node:http').IncomingMessage[] }> {
+  onConnection?: (
+    socket: import('ws').WebSocket,
+    request: import('node:http').IncomingMessage,
+  ) => void,
+): Promise<{
+  port: number;
+  close(): Promise<void>;
+  requests: import('node:http').IncomingMessage[];
+}> {
   const requests: import('node:http').IncomingMessage[] = [];
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (socket, request) => {

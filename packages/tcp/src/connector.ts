@@ -134,7 +134,9 @@ export class TcpConnector implements Connector<net.Socket> {
   /** Where this connector connects, for traces. */
   #describe(): string {
     const o = this.options;
-    return o.path !== undefined ? `unix:${o.path}` : `${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`;
+    return o.path !== undefined
+      ? `unix:${o.path}`
+      : `${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`;
   }
 
   #createSocket(): net.Socket {

@@ -6,6 +6,7 @@ import {
   ErrorCode,
   isConnbackError,
 } from '@connback/core';
+import createDebug from 'debug';
 import { loadFallbackWebSocket } from '#ws-loader';
 import { type CloseInfo, isNormalClose, WsCloseError } from './close.js';
 import {
@@ -14,13 +15,11 @@ import {
   resolveWsConnectorOptions,
   type WsConnectorOptions,
 } from './options.js';
-import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
-import createDebug from 'debug';
 import { redactUrl } from './redact.js';
+import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
 /** `DEBUG=connback:ws`: attempts, opens and closes (URLs without their credentials). */
 const trace = createDebug('connback:ws');
-
 
 type Listener = Parameters<WebSocketLike['addEventListener']>[1];
 

@@ -40,12 +40,8 @@ export function idle(variant, size) {
         'idled',
         300_000,
       );
-      return {
-        heapPerConn: result.heapPerConn,
-        rssPerConn: result.rssPerConn,
-        cpuPerMinute: result.cpuPerMinute,
-        drops: result.drops,
-      };
+      const { type: _type, ...figures } = result;
+      return figures;
     },
     ['--expose-gc'],
   );

@@ -113,9 +113,7 @@ describe('connback tcp://: standard input through a server restart', () => {
     const port = await refusedPort();
     // Standard input stays open: the exit comes from the failure, not from the end of input.
     const run = runCli([`tcp://127.0.0.1:${port}`, '--max-attempts', '3', '--quiet', ...FAST]);
-    const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
-    const code = await run.exited;
-    clearTimeout(timer);
+    const code = await run.exitWithin(15_000);
     expect(code).toBe(1);
     expect(run.stderr()).toContain('CONNBACK_ATTEMPTS_EXHAUSTED');
     expect(run.stderr()).toContain('ECONNREFUSED');
@@ -159,9 +157,7 @@ describe('connback ws://', () => {
     const server = await startWsServer((socket) => socket.close(1008, 'not allowed'));
     try {
       const run = runCli([`ws://127.0.0.1:${server.port}/`, ...FAST]);
-      const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
-      const code = await run.exited;
-      clearTimeout(timer);
+      const code = await run.exitWithin(15_000);
       expect(code).toBe(1);
       expect(run.stderr()).toContain('giving up');
       expect(run.stderr()).toContain('1008');

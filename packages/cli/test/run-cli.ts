@@ -12,6 +12,8 @@ export interface CliRun {
   stderr(): string;
   /** Resolves with the exit code (or the signal name) once the process is gone. */
   readonly exited: Promise<number | string>;
+  /** Like `exited`, but kills the process if it has not exited within `timeoutMs`. */
+  exitWithin(timeoutMs: number): Promise<number | string>;
   /** Waits until standard output contains `text`. */
   waitForStdout(text: string, timeoutMs?: number): Promise<void>;
   waitForStderr(text: string, timeoutMs?: number): Promise<void>;
@@ -46,6 +48,12 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
   });
   return {
     child,
+    exitWithin: async (timeoutMs) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
     stdout: () => out,
     stderr: () => err,
     exited,
@@ -72,8 +80,6 @@ export async function runToEnd(
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const run = runCli(args);
   run.child.stdin.end(input);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
-  const code = await run.exited;
-  clearTimeout(timer);
+  const code = await run.exitWithin(timeoutMs);
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }

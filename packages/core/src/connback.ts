@@ -319,7 +319,7 @@ export class Connback<T> {
   end(force = false): this {
     const s = this.#state;
     if (s.name === 'ending' || s.name === 'ended') return this;
-    trace('end(%s)', force ? 'force' : '');
+    if (trace.enabled) trace('end(%s)', force ? 'force' : '');
     this.#autoStart = false;
     this.#outage = false;
     // Settled first: a reconnect() called from a listener below waits for the restart instead.
@@ -388,7 +388,7 @@ export class Connback<T> {
     const prev = this.#state;
     this.#disposeState(prev, cancelReason);
     this.#state = next;
-    trace('%s → %s', prev.name, next.name);
+    if (trace.enabled) trace('%s → %s', prev.name, next.name);
     if (this.#stateChannel?.listening) this.#stateChannel.fire({ from: prev.name, to: next.name });
     return this.#state === next;
   }
@@ -425,7 +425,8 @@ export class Connback<T> {
       settled: false,
     };
     this.#counters.attempts += 1;
-    trace('attempt %d of the outage (%d in all)', attempt.number, this.#counters.attempts);
+    if (trace.enabled)
+      trace('attempt %d of the outage (%d in all)', attempt.number, this.#counters.attempts);
     const timeout = this.#options.connectTimeout;
     if (timeout > 0) {
       attempt.timer = this.#timers.set(
@@ -494,7 +495,7 @@ export class Connback<T> {
   }
 
   #attemptFailed(error: Error): void {
-    trace('attempt failed: %s', error.message);
+    if (trace.enabled) trace('attempt failed: %s', error.message);
     this.#counters.failedAttempts += 1;
     this.#lastError = error;
     this.#outageError = error;
@@ -558,7 +559,7 @@ export class Connback<T> {
 
   #ping(client: T): void {
     const ping = this.#connector.ping;
-    trace('keepalive tick: %s', ping === undefined ? 'no ping method' : 'ping');
+    if (trace.enabled) trace('keepalive tick: %s', ping === undefined ? 'no ping method' : 'ping');
     if (ping === undefined) return;
     try {
       const result = ping.call(this.#connector, client);
@@ -571,7 +572,8 @@ export class Connback<T> {
   }
 
   #peerDead(client: T): void {
-    trace('no heartbeat within a keepalive period of the ping: the peer is dead');
+    if (trace.enabled)
+      trace('no heartbeat within a keepalive period of the ping: the peer is dead');
     const seconds = this.#options.keepalive;
     const error = new ConnbackError(
       ErrorCode.KeepaliveTimeout,
@@ -593,7 +595,8 @@ export class Connback<T> {
   #drop(client: T, error: Error | undefined, hasError: boolean, requested: boolean): void {
     const s = this.#state;
     if (s.name !== 'connected' || s.client !== client) return;
-    trace('connection %s: %s', requested ? 'replaced' : 'lost', error?.message ?? 'closed');
+    if (trace.enabled)
+      trace('connection %s: %s', requested ? 'replaced' : 'lost', error?.message ?? 'closed');
     if (!requested) {
       this.#counters.drops += 1;
       const stable = this.#policy.connectionClosed(this.#timers.now() - s.since);
@@ -654,7 +657,7 @@ export class Connback<T> {
       return;
     }
     const delay = this.#policy.nextDelay();
-    trace('next attempt in %d ms', delay);
+    if (trace.enabled) trace('next attempt in %d ms', delay);
     if (delay === 0) {
       this.#attempt(true);
       return;
@@ -671,7 +674,7 @@ export class Connback<T> {
   }
 
   #fail(lastError: Error, reason: ConnbackError): void {
-    trace('giving up: %s (last error: %s)', reason.message, lastError.message);
+    if (trace.enabled) trace('giving up: %s (last error: %s)', reason.message, lastError.message);
     this.#outage = false;
     if (!this.#transition({ name: 'failed', error: reason })) return;
     this.#settleWaiters(undefined, reason);

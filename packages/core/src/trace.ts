@@ -3,7 +3,7 @@ import createDebug from 'debug';
 /**
  * `DEBUG=connback:core` (or `connback:*`) traces the lifecycle to standard error (the `debug`
  * package's format): every state change, attempt, failure, backoff delay, ping, dead peer, drop,
- * `end()` and failure. Off by default: a call then costs a function call with its arguments
- * (plain values), and the message is formatted only when tracing is on.
+ * `end()` and failure. Every call is guarded by `trace.enabled`: off (the default), tracing costs
+ * that check and nothing else — not even the argument list `debug`'s function would allocate.
  */
 export const trace = createDebug('connback:core');

@@ -38,7 +38,7 @@ function feedError(this: net.Socket, error: Error): void {
 
 function feedClose(this: net.Socket, hadError: boolean): void {
   const connback = feedTargets.get(this);
-  trace('socket closed%s', hadError ? ' with an error' : '');
+  if (trace.enabled) trace('socket closed%s', hadError ? ' with an error' : '');
   unbindFeeds(this);
   connback?.feedClose(hadError, this);
 }

@@ -123,7 +123,7 @@ export class WsConnector implements Connector<WebSocketLike> {
           reject(errorOf(event));
         },
         close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
-          trace('closed before it opened: code %s', event.code);
+          if (trace.enabled) trace('closed before it opened: code %s', event.code);
           settle();
           reject(new WsCloseError(closeInfoOf(event)));
         },

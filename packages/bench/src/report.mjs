@@ -226,19 +226,25 @@ function errorsOf(results) {
   return errors;
 }
 
+/** The rows measured again after the full run (`--only=…`), with when. */
+function remeasuredText(results) {
+  const rows = Object.entries(results.remeasured ?? {});
+  if (rows.length === 0) return '';
+  const list = rows.map(([id, date]) => `${id} (${date.slice(0, 16).replace('T', ' ')} UTC)`);
+  return `\nMeasured again after a library change, with \`npm run bench -- --only=…\`: ${list.join(', ')}.`;
+}
+
 export function renderReport(results, command) {
   const m = results.machine;
   const errors = errorsOf(results);
   return `# Benchmarks
 
 Written by \`${command}\` on ${results.date.slice(0, 10)} (${results.mode} mode, ${Math.round(results.seconds)} s).
-Machine: ${m.cpu}, ${m.memory}, ${m.os}, Node ${m.node}. Loopback only.
+Machine: ${m.cpu}, ${m.memory}, ${m.os}, Node ${m.node}. Loopback only.${remeasuredText(results)}
 
 Each cell is the median of the runs with [min–max]. The three variants ran in turn, each run with
 a fresh server process and a fresh client process, so a ratio to raw is the median of ratios of
-runs made side by side in this one suite run. The order changes from run to run (raw 0.1.7
-connback, then 0.1.7 raw connback, then connback raw 0.1.7): the run that follows 0.1.7's is
-slower, so raw and connback each follow it equally often.
+runs made side by side in this one suite run (raw, 0.1.7, connback, raw, 0.1.7, …).
 
 ${renderTable(results)}
 ${errors.length ? `\nRuns that failed (counted as n/a):\n${errors.join('\n')}\n` : ''}

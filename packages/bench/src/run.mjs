@@ -2,9 +2,11 @@
 // net.Socket client, @connback/core 0.1.7 and connback, run A B C A B C on loopback only.
 // The full mode writes BENCHMARKS.md and results/full.json; the quick mode (under two minutes,
 // smaller sizes, one run each) prints the same table and writes results/quick.json.
-// `--report` writes BENCHMARKS.md again from results/full.json, measuring nothing.
+// `--report` writes BENCHMARKS.md again from results/full.json, measuring nothing; in the full
+// mode, `--only=…` measures those rows again and puts them in results/full.json and BENCHMARKS.md
+// (the report names the rows measured later, with their date).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, renderReport } from './report.mjs';
 import * as rows from './rows.mjs';
@@ -12,17 +14,6 @@ import * as rows from './rows.mjs';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const VARIANTS = ['raw', '0.1.7', 'connback'];
-
-/**
- * The order of the variants in each run, in turn. A run right after 0.1.7's is slower (measured:
- * about 8 % more CPU in the idle row, whoever comes next; the machine is still busy with what the
- * last run left), so raw and connback each come right after 0.1.7 equally often.
- */
-const ORDERS = [
-  ['raw', '0.1.7', 'connback'],
-  ['0.1.7', 'raw', 'connback'],
-  ['connback', 'raw', '0.1.7'],
-];
 
 const SIZES = {
   full: {
@@ -134,7 +125,7 @@ async function main() {
     const runs = experiment.runs[quick ? 1 : 0];
     const byVariant = Object.fromEntries(VARIANTS.map((v) => [v, []]));
     for (let run = 1; run <= runs; run++) {
-      for (const variant of ORDERS[(run - 1) % ORDERS.length]) {
+      for (const variant of VARIANTS) {
         const t0 = Date.now();
         let figures;
         try {
@@ -156,9 +147,19 @@ async function main() {
   results.seconds = (Date.now() - started) / 1000;
 
   mkdirSync(RESULTS_DIR, { recursive: true });
+  const fullResults = new URL('full.json', RESULTS_DIR);
+  if (!quick && only && existsSync(fullResults)) {
+    // Some rows again: they replace theirs in the last full results, which keep their own date.
+    const last = JSON.parse(readFileSync(fullResults, 'utf8'));
+    for (const [id, byVariant] of Object.entries(results.experiments)) {
+      last.experiments[id] = byVariant;
+      last.remeasured = { ...last.remeasured, [id]: results.date };
+    }
+    Object.assign(results, last);
+  }
   writeFileSync(new URL(`${mode}.json`, RESULTS_DIR), `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results, quick ? 'npm run bench -- --quick' : 'npm run bench');
-  if (!quick && !only) writeFileSync(BENCHMARKS_MD, report);
+  if (!quick) writeFileSync(BENCHMARKS_MD, report);
   console.log(`\n${report}`);
   console.log(`bench: ${mode} mode took ${results.seconds.toFixed(0)} s`);
 }

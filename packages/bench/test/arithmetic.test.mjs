@@ -79,10 +79,10 @@ describe('the table', () => {
       },
     });
     const heap = row(table, 'client heap');
-    expect(heap).toContain('| 1.45 × |');
+    expect(heap).toContain('| 1.450 × |');
     expect(heap).toMatch(/\| yes \|$/);
     const cpu = row(table, 'client CPU');
-    expect(cpu).toContain('| 1.15 × |');
+    expect(cpu).toContain('| 1.150 × |');
     expect(cpu).toMatch(/\| \*\*no\*\* \|$/);
   });
 

@@ -528,10 +528,20 @@ export class Connback<T> {
     }
   }
 
+  /** The connector's `canPing`: a throw is reported and counts as pingable. */
+  #pingable(client: T): boolean {
+    try {
+      return this.#connector.canPing?.(client) !== false;
+    } catch (thrown) {
+      this.#listenerFailed(thrown);
+      return true;
+    }
+  }
+
   #connected(attempt: Attempt, client: T): void {
     const keepalive = this.#options.keepalive;
     const heartbeat =
-      keepalive > 0
+      keepalive > 0 && this.#pingable(client)
         ? new Heartbeat<Connback<unknown>, T>(
             keepalive * 1000,
             Connback.#heartbeatHost as HeartbeatHost<Connback<unknown>, T>,

@@ -28,6 +28,15 @@ export interface Connector<T> {
    */
   ping?(client: T): unknown;
   /**
+   * Says whether `ping` can make this client's peer answer (a browser WebSocket without an
+   * application ping message cannot). When it returns `false` connback runs no keepalive on this
+   * connection: on a quiet connection nothing could prove the peer alive, so a deadline would only
+   * close healthy connections. Such a connection ends when the transport reports it. Called once
+   * per connection, as it opens; a throw is reported through `onerror` and counts as `true`.
+   * @default every client can be pinged
+   */
+  canPing?(client: T): boolean;
+  /**
    * Says whether an error of this transport is worth retrying (for instance a WebSocket closed
    * with "policy violation" is not). Consulted, with the `retry` option, after a failed attempt
    * and after a connection is lost with an error; `false` stops reconnection: state `failed`,
@@ -49,6 +58,9 @@ export function checkConnector(connector: unknown): void {
   if (typeof c.close !== 'function') throw fail('must have a close(client, force) function');
   if (c.ping !== undefined && typeof c.ping !== 'function') {
     throw fail('ping must be a function when given');
+  }
+  if (c.canPing !== undefined && typeof c.canPing !== 'function') {
+    throw fail('canPing must be a function when given');
   }
   if (c.retryable !== undefined && typeof c.retryable !== 'function') {
     throw fail('retryable must be a function when given');

@@ -3,7 +3,8 @@ import { recordFigure } from '../../../test-support/figures.js';
 import { Heartbeat } from '../src/heartbeat.js';
 import { ErrorCode, isConnbackError } from '../src/index.js';
 import type { Timers } from '../src/timers.js';
-import { advance, connected, exact, flush } from './support/harness.js';
+import { FakeConnector } from './support/fake-connector.js';
+import { advance, connected, exact, flush, harness } from './support/harness.js';
 
 const codes = (errors: Error[]) => errors.map((e) => (isConnbackError(e) ? e.code : e.message));
 
@@ -193,5 +194,47 @@ describe('Heartbeat alone, against a fake host', () => {
     beat.start();
     beat.stop();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('semantic 17: a connection the connector cannot ping', () => {
+  /** A fake connector whose clients cannot be pinged (a browser WebSocket without a ping message). */
+  class UnpingableConnector extends FakeConnector {
+    canPing = (): boolean => false;
+  }
+
+  it('runs no keepalive when canPing says no: a silent peer stays connected past 20 × keepalive, no ping, no timer', async () => {
+    const h = harness(
+      { ...exact, keepalive: 1 },
+      new UnpingableConnector().script({ kind: 'resolve' }),
+    );
+    await flush();
+    expect(h.cb.connected).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(20_000);
+    expect(h.cb.connected).toBe(true);
+    expect(h.connector.pings).toEqual([]);
+    expect(h.events()).toEqual(['connect#1']);
+    h.cb.end();
+  });
+
+  it('a canPing that throws is reported through onerror and the keepalive runs as usual', async () => {
+    const connector = new FakeConnector().script({ kind: 'resolve' });
+    Object.assign(connector, {
+      canPing: () => {
+        throw new Error('canPing blew up');
+      },
+    });
+    const h = harness({ ...exact, keepalive: 1 }, connector);
+    await flush();
+    expect(h.errors.map((e) => e.message)).toEqual(['an event listener threw: canPing blew up']);
+    await advance(1000);
+    expect(h.connector.pings).toHaveLength(1);
+    h.cb.end();
+  });
+
+  it('a canPing that is not a function is refused at construction, naming it', () => {
+    const connector = Object.assign(new FakeConnector(), { canPing: true });
+    expect(() => harness(exact, connector)).toThrow(/canPing must be a function/);
   });
 });

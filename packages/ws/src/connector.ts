@@ -7,7 +7,7 @@ import {
   isConnbackError,
 } from '@connback/core';
 import createDebug from 'debug';
-import { loadFallbackWebSocket } from '#ws-loader';
+import { loadDefaultWebSocket } from '#ws-loader';
 import { type CloseInfo, isNormalClose, WsCloseError } from './close.js';
 import {
   checkUrl,
@@ -32,11 +32,55 @@ interface Transport {
 /** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
 function swallow(): void {}
 
-/** An Error from a WebSocket 'error' event (`ws` puts one in `event.error`; browsers give none). */
-function errorOf(event: { error?: unknown; message?: unknown }): Error {
-  if (event.error instanceof Error) return event.error;
+/**
+ * An Error from a WebSocket 'error' event (`ws` puts one in `event.error`; browsers give none,
+ * and Node's global WebSocket an empty TypeError), with the URL's secrets hidden from its text.
+ */
+function errorOf(event: { error?: unknown; message?: unknown }, url: string): Error {
+  if (event.error instanceof Error && event.error.message !== '') {
+    return withoutSecrets(event.error, url);
+  }
   const message = typeof event.message === 'string' && event.message !== '' ? event.message : '';
-  return new Error(message || 'WebSocket error');
+  return withoutSecrets(
+    new Error(message || 'WebSocket error (the WebSocket class gave no detail)'),
+    url,
+  );
+}
+
+/** The texts of `url` that must not be printed: the URL itself and its password, as typed and decoded. */
+function secretsOf(url: string): string[] {
+  const secrets = [url];
+  try {
+    const { password } = new URL(url);
+    if (password !== '') secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // checkUrl accepted it, so it parses; nothing more to hide if it somehow does not.
+  }
+  return secrets;
+}
+
+/**
+ * `error` itself when no message in its cause chain holds a secret of `url`; else a copy of the
+ * chain with the URL redacted and the password replaced (a runtime's own error text may quote
+ * the URL it was given), keeping each error's name and code.
+ */
+function withoutSecrets(error: Error, url: string, depth = 0): Error {
+  const secrets = secretsOf(url);
+  const leaks = (e: unknown, d: number): boolean =>
+    e instanceof Error &&
+    d < 8 &&
+    (secrets.some((secret) => e.message.includes(secret)) || leaks(e.cause, d + 1));
+  if (!leaks(error, depth)) return error;
+  const safeUrl = redactUrl(url);
+  let text = error.message.split(url).join(safeUrl);
+  for (const secret of secrets.slice(1)) text = text.split(secret).join('***');
+  const cause =
+    error.cause instanceof Error ? withoutSecrets(error.cause, url, depth + 1) : undefined;
+  const copy = new Error(text, cause === undefined ? undefined : { cause });
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
 }
 
 function closeInfoOf(event: { code?: unknown; reason?: unknown; wasClean?: unknown }): CloseInfo {
@@ -66,6 +110,8 @@ export class WsConnector implements Connector<WebSocketLike> {
   readonly options: ResolvedWsConnectorOptions;
   #socketClass: WebSocketConstructor | undefined;
   #lastClose: CloseInfo | undefined;
+  /** For each open socket, what removes the listeners `#bindFeeds` added. */
+  readonly #releases = new WeakMap<WebSocketLike, () => void>();
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: WsConnectorOptions) {
@@ -108,7 +154,7 @@ export class WsConnector implements Connector<WebSocketLike> {
         open: () => {
           if (trace.enabled) trace('open: %s', redactUrl(url));
           settle();
-          this.#bindFeeds(connback, socket, transport);
+          this.#bindFeeds(connback, socket, transport, url);
           // `ws` delivers a message that came with the handshake on the next tick, before
           // connback's onconnect: held until onconnect listeners could subscribe to messages.
           if (typeof socket.pause === 'function') {
@@ -120,7 +166,7 @@ export class WsConnector implements Connector<WebSocketLike> {
         error: (event: { error?: unknown; message?: unknown }) => {
           settle();
           this.#abort(socket);
-          reject(errorOf(event));
+          reject(errorOf(event, url));
         },
         close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
           if (trace.enabled) trace('closed before it opened: code %s', event.code);
@@ -136,18 +182,33 @@ export class WsConnector implements Connector<WebSocketLike> {
     });
   }
 
-  /** Terminates at once with `force` (`ws`); otherwise a 1000 close, terminated after `closeTimeout`. */
+  /**
+   * Terminates at once with `force` (`ws`); otherwise a 1000 close, terminated after
+   * `closeTimeout`. A class without `terminate()` (browsers, Node's global WebSocket) cannot be
+   * torn down: its socket is released instead after `closeTimeout` — our listeners removed, our
+   * timer unref'd — so nothing of connback's keeps it, or the process, alive.
+   */
   close(socket: WebSocketLike, force?: boolean): void {
     if (socket.readyState === ReadyState.CLOSED) return;
     if (force === true || socket.readyState === ReadyState.CONNECTING) {
       this.#abort(socket);
+      if (typeof socket.terminate !== 'function') this.#releaseLater(socket);
       return;
     }
     if (socket.readyState === ReadyState.OPEN) socket.close(1000);
-    if (typeof socket.terminate !== 'function') return;
-    const deadline = setTimeout(() => socket.terminate?.(), this.options.closeTimeout);
-    (deadline as { unref?: () => void }).unref?.();
-    socket.addEventListener('close', () => clearTimeout(deadline));
+    this.#releaseLater(socket);
+  }
+
+  /**
+   * Whether the keepalive can get an answer from this socket's peer: protocol pings (`ws`), or a
+   * `pingMessage`. Otherwise (the global WebSocket without `pingMessage`) a healthy server that
+   * sends nothing would be closed at every second keepalive, so connback runs no keepalive on it
+   * unless `idleTimeout` asks for exactly that.
+   */
+  canPing(socket: WebSocketLike): boolean {
+    const { pingFrames, pingMessage, idleTimeout } = this.options;
+    if (pingFrames && typeof socket.ping === 'function') return true;
+    return pingMessage !== undefined || idleTimeout;
   }
 
   /** A protocol ping frame where the socket has one (`ws`), else the `pingMessage`, if any. */
@@ -172,11 +233,16 @@ export class WsConnector implements Connector<WebSocketLike> {
     return !(error instanceof WsCloseError) || this.options.shouldReconnect(error.close);
   }
 
+  /**
+   * The class passed by the user, else `ws` in Node (protocol pings, `terminate()`, a handshake
+   * timeout: Node's own global WebSocket has none of them), else the global one (browsers, and
+   * bundles built with the `browser` condition, where the loader gives no `ws`).
+   */
   async #webSocketClass(): Promise<WebSocketConstructor> {
     this.#socketClass ??=
       this.options.WebSocket ??
-      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
-      (await loadFallbackWebSocket());
+      (await loadDefaultWebSocket()) ??
+      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (this.#socketClass === undefined) {
       // Final (not retried): see retryable().
       throw new ConnbackError(
@@ -190,6 +256,17 @@ export class WsConnector implements Connector<WebSocketLike> {
   async #url(): Promise<string> {
     const { url } = this.options;
     return checkUrl(typeof url === 'function' ? await url() : url);
+  }
+
+  /** After `closeTimeout`: terminate the socket if the class can, else let go of it. */
+  #releaseLater(socket: WebSocketLike): void {
+    const deadline = setTimeout(() => {
+      if (socket.readyState === ReadyState.CLOSED) return;
+      if (typeof socket.terminate === 'function') socket.terminate();
+      else this.#releases.get(socket)?.();
+    }, this.options.closeTimeout);
+    (deadline as { unref?: () => void }).unref?.();
+    socket.addEventListener('close', () => clearTimeout(deadline));
   }
 
   /** Closes a socket that may still be connecting, the quickest way the class offers. */
@@ -208,20 +285,27 @@ export class WsConnector implements Connector<WebSocketLike> {
     connback: Connback<WebSocketLike>,
     socket: WebSocketLike,
     transport: Transport | undefined,
+    url: string,
   ): void {
     let lastError: Error | undefined;
     const beat = () => connback.feedHeartbeat(socket);
     socket.on?.('pong', beat);
     transport?.on('data', beat);
+    const release = () => {
+      this.#releases.delete(socket);
+      unlisten();
+      socket.off?.('pong', beat);
+      transport?.off('data', beat);
+    };
+    // Only a socket that cannot be terminated may need letting go of (see close()).
+    if (typeof socket.terminate !== 'function') this.#releases.set(socket, release);
     const unlisten = listen(socket, {
       message: beat,
       error: (event: { error?: unknown; message?: unknown }) => {
-        lastError = errorOf(event);
+        lastError = errorOf(event, url);
       },
       close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
-        unlisten();
-        socket.off?.('pong', beat);
-        transport?.off('data', beat);
+        release();
         const close = closeInfoOf(event);
         this.#lastClose = close;
         if (

@@ -15,8 +15,9 @@ export interface WsConnectorOptions {
   /** Subprotocols to offer. */
   protocols?: string | string[] | undefined;
   /**
-   * The WebSocket class to use. Default: `globalThis.WebSocket` (browsers, Node 22+), else the
-   * `ws` package (loaded only then, and never part of a browser bundle).
+   * The WebSocket class to use. Default: in Node the `ws` package (protocol pings, `terminate()`,
+   * a handshake timeout), also on Node 22+ where a global WebSocket exists; in browsers (and
+   * bundles built with the `browser` condition, which leave `ws` out) `globalThis.WebSocket`.
    */
   WebSocket?: WebSocketConstructor | undefined;
   /**
@@ -31,10 +32,19 @@ export interface WsConnectorOptions {
   pingFrames?: boolean | undefined;
   /**
    * An application-level ping message, sent on the keepalive schedule where protocol pings are not
-   * available (browsers, Node's global WebSocket) or `pingFrames` is false. Without it nothing is
-   * sent there, and any message from the server is the heartbeat.
+   * available (browsers, Node's global WebSocket) or `pingFrames` is false; the server must answer
+   * it (any message counts). Without it such a socket cannot be pinged, and connback runs no
+   * keepalive on it (see `idleTimeout`).
    */
   pingMessage?: WsData | (() => WsData) | undefined;
+  /**
+   * For a socket that cannot be pinged (no ping frames, no `pingMessage`): treat `keepalive` as an
+   * idle timeout, closing the connection when the server has sent nothing for between one and two
+   * keepalive periods. Only for servers known to send regularly: a healthy quiet server would be
+   * closed too, which is why it is off by default. No effect on sockets that can be pinged.
+   * @default false
+   */
+  idleTimeout?: boolean | undefined;
   /**
    * Decides, for a socket that closed after it opened, whether to reconnect. Returning false stops
    * the Connback: state `failed`, `onfail` with a {@link WsCloseError}.
@@ -56,6 +66,7 @@ export interface ResolvedWsConnectorOptions {
   readonly wsOptions: object | undefined;
   readonly pingFrames: boolean;
   readonly pingMessage: WsData | (() => WsData) | undefined;
+  readonly idleTimeout: boolean;
   readonly shouldReconnect: (close: CloseInfo) => boolean;
   readonly closeTimeout: number;
 }
@@ -68,6 +79,7 @@ export const WS_CONNECTOR_OPTION_NAMES: readonly (keyof WsConnectorOptions)[] = 
   'wsOptions',
   'pingFrames',
   'pingMessage',
+  'idleTimeout',
   'shouldReconnect',
   'closeTimeout',
 ];
@@ -125,6 +137,9 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
   if (o.pingFrames !== undefined && typeof o.pingFrames !== 'boolean') {
     throw invalid('pingFrames', 'a boolean', o.pingFrames);
   }
+  if (o.idleTimeout !== undefined && typeof o.idleTimeout !== 'boolean') {
+    throw invalid('idleTimeout', 'a boolean', o.idleTimeout);
+  }
   if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
     throw invalid('shouldReconnect', 'a function of the close info', o.shouldReconnect);
   }
@@ -139,6 +154,7 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
     wsOptions: o.wsOptions,
     pingFrames: o.pingFrames ?? true,
     pingMessage: o.pingMessage,
+    idleTimeout: o.idleTimeout ?? false,
     shouldReconnect: o.shouldReconnect ?? defaultShouldReconnect,
     closeTimeout,
   });

@@ -1,6 +1,6 @@
 import type { WebSocketConstructor } from './websocket-like.js';
 
-/** In browsers there is no fallback: `globalThis.WebSocket` is the constructor. */
-export async function loadFallbackWebSocket(): Promise<WebSocketConstructor | undefined> {
+/** In browsers there is no default of ours: `globalThis.WebSocket` is the class. */
+export async function loadDefaultWebSocket(): Promise<WebSocketConstructor | undefined> {
   return undefined;
 }

@@ -148,6 +148,7 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
       wsOptions: { headers: {} },
       pingFrames: false,
       pingMessage: 'ping',
+      idleTimeout: true,
       shouldReconnect: () => true,
       closeTimeout: 0,
       maxQueuedMessages: 1,
@@ -167,6 +168,7 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
         'wsOptions',
         'pingFrames',
         'pingMessage',
+        'idleTimeout',
         'shouldReconnect',
         'closeTimeout',
       ].sort(),
@@ -175,6 +177,7 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
     expect(connector.options.pingFrames).toBe(true);
     expect(connector.options.closeTimeout).toBe(2000);
     expect(connector.options.pingMessage).toBeUndefined();
+    expect(connector.options.idleTimeout).toBe(false);
     expect(connector.options.shouldReconnect({ code: 1000, reason: '', wasClean: true })).toBe(
       true,
     );
@@ -202,6 +205,56 @@ describe('credentials in a URL never appear in an error message', () => {
       ];
       expect(seen.length).toBeGreaterThan(0);
       for (const message of seen) expect(message).not.toContain('secret');
+    } finally {
+      wsc.end(true);
+    }
+  });
+
+  it('a WebSocket class whose own error text quotes the URL (message and cause): the error reaching onerror keeps its name and code but shows neither the password nor the raw URL', async () => {
+    const url = `ws://user:p%40ss@${host}:1/feed`;
+    /** Fails every socket at once the way a runtime might, quoting what it was given. */
+    class QuotingWebSocket {
+      readyState = 0;
+      readonly #listeners = new Map<string, ((event: unknown) => void)[]>();
+      constructor(given: string) {
+        setTimeout(() => {
+          this.readyState = 3;
+          const cause = new Error(`connect ECONNREFUSED for ${given} (password p@ss)`);
+          const error = Object.assign(new TypeError(`could not open ${given}`, { cause }), {
+            code: 'E_QUOTED',
+          });
+          for (const listener of this.#listeners.get('error') ?? []) listener({ error });
+        }, 0);
+      }
+      send(): void {}
+      close(): void {
+        this.readyState = 3;
+      }
+      addEventListener(type: string, listener: (event: unknown) => void): void {
+        this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+      }
+      removeEventListener(type: string, listener: (event: unknown) => void): void {
+        this.#listeners.set(
+          type,
+          (this.#listeners.get(type) ?? []).filter((l) => l !== listener),
+        );
+      }
+    }
+    const wsc = createWsConnback(url, quick({ WebSocket: QuotingWebSocket, maxNumOfAttempts: 1 }));
+    const rec = record(wsc.connback);
+    try {
+      await waitFor(() => wsc.connback.state === 'failed', 'the Connback to fail');
+      const error = rec.errors[0]?.error as Error & { code?: string };
+      expect(error.name).toBe('TypeError');
+      expect(error.code).toBe('E_QUOTED');
+      expect(error.message).toContain('could not open ws://');
+      const seen = messages(error);
+      expect(seen.length).toBeGreaterThanOrEqual(4);
+      for (const message of seen) {
+        expect(message).not.toContain('p%40ss');
+        expect(message).not.toContain('p@ss');
+        expect(message).not.toContain(url);
+      }
     } finally {
       wsc.end(true);
     }

@@ -7,8 +7,8 @@ import {
   type WebSocketLike,
   WsConnback,
   WsConnector,
-  type WsData,
 } from '../src/index.js';
+import { browserOnlyClass } from './support/browser-only.js';
 import { codeOf, received, record } from './support/recorder.js';
 import { quick, startWsServer, waitFor } from './support/servers.js';
 
@@ -34,45 +34,6 @@ function countingClass() {
   // ws's own class (and so any subclass) is assignable to the `WebSocket` option as it is.
   const asOption: WebSocketConstructor = CountingWebSocket;
   return { CountingWebSocket: asOption as WebSocketConstructor & typeof CountingWebSocket, made };
-}
-
-/**
- * A WebSocket with only the browser API (no `ping()`, `terminate()`, `on()`/`off()`, so no pong
- * event), over a ws socket; records every socket it constructs.
- */
-function browserOnlyClass() {
-  const made: WebSocketLike[] = [];
-  class BrowserOnlyWebSocket implements WebSocketLike {
-    readonly #inner: WsWebSocket;
-    constructor(url: string, protocols?: string | string[]) {
-      this.#inner = new WsWebSocket(url, protocols);
-      // A browser's WebSocket never throws for an 'error' event nobody listens to.
-      this.#inner.on('error', () => {});
-      made.push(this);
-    }
-    get readyState(): number {
-      return this.#inner.readyState;
-    }
-    get url(): string {
-      return this.#inner.url;
-    }
-    get protocol(): string {
-      return this.#inner.protocol;
-    }
-    send(data: WsData): void {
-      this.#inner.send(data as Parameters<WsWebSocket['send']>[0]);
-    }
-    close(code?: number, reason?: string): void {
-      this.#inner.close(code, reason);
-    }
-    addEventListener(type: string, listener: (event: unknown) => void): void {
-      (this.#inner as WebSocketLike).addEventListener(type, listener);
-    }
-    removeEventListener(type: string, listener: (event: unknown) => void): void {
-      (this.#inner as WebSocketLike).removeEventListener(type, listener);
-    }
-  }
-  return { BrowserOnlyWebSocket, made };
 }
 
 const globals = globalThis as { WebSocket?: unknown };
@@ -113,27 +74,28 @@ describe('the WebSocket class', () => {
     }
   });
 
-  it('globalThis.WebSocket, when there is one (browsers, Node 22+), is used before ws; an injected class before both', async () => {
+  it('in Node the ws package is the default even where a global WebSocket exists (Node 22+); an injected class wins over both', async () => {
     const server = await startWsServer();
     const global = countingClass();
     const injected = countingClass();
     globals.WebSocket = global.CountingWebSocket;
-    const viaGlobal = createWsConnback(server.url, quick());
+    const byDefault = createWsConnback(server.url, quick());
     const viaOption = createWsConnback(
       server.url,
       quick({ WebSocket: injected.CountingWebSocket }),
     );
     try {
       await waitFor(
-        () => viaGlobal.connback.connected && viaOption.connback.connected,
+        () => byDefault.connback.connected && viaOption.connback.connected,
         'both connections',
       );
-      expect(viaGlobal.connback.client).toBeInstanceOf(global.CountingWebSocket);
+      expect(byDefault.connback.client).toBeInstanceOf(WsWebSocket);
+      expect(byDefault.connback.client).not.toBeInstanceOf(global.CountingWebSocket);
       expect(viaOption.connback.client).toBeInstanceOf(injected.CountingWebSocket);
-      expect(global.made).toHaveLength(1);
+      expect(global.made).toEqual([]);
       expect(injected.made).toHaveLength(1);
     } finally {
-      viaGlobal.end(true);
+      byDefault.end(true);
       viaOption.end(true);
       await server.close();
     }

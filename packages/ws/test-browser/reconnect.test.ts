@@ -50,3 +50,23 @@ it('in Chromium, the connector uses the browser WebSocket, survives a server-sid
   }
   expect(ws.connback.state).toBe('ended');
 });
+
+it('semantic 17 in Chromium: with default options (only keepalive lowered) a server that sends nothing for 20 × keepalive stays connected — the browser WebSocket cannot be pinged, so no keepalive runs', async () => {
+  const K_MS = 100;
+  const ws = createWsConnback(`ws://127.0.0.1:${inject('wsPort')}/`, { keepalive: K_MS / 1000 });
+  const events: string[] = [];
+  ws.connback.onclose(() => events.push('close'));
+  ws.connback.onerror((error) => events.push(`error ${error.message}`));
+  try {
+    const socket = await ws.connback.ready();
+    await new Promise((resolve) => setTimeout(resolve, 20 * K_MS));
+    expect(events).toEqual([]);
+    expect(ws.connback.client).toBe(socket);
+    // Still a working connection: the server answers.
+    const who = nextMessage(socket);
+    expect(ws.send('who')).toBe('sent');
+    expect(await who).toMatch(/^connection \d+$/);
+  } finally {
+    ws.end(true);
+  }
+});

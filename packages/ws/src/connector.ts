@@ -102,7 +102,7 @@ function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () 
 }
 
 /**
- * A `Connector` for WebSockets, in Node (`ws`, or the global WebSocket of Node 22+) and in
+ * A `Connector` for WebSockets, in Node (`ws` by default, or any class passed, such as Node 22+'s global one) and in
  * browsers. Once open, messages and pongs are heartbeats and the close (with its code and reason)
  * reaches connback as a connection-scoped feed; `shouldReconnect` decides which closes are final.
  */

@@ -102,8 +102,8 @@ function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () 
 }
 
 /**
- * A `Connector` for WebSockets, in Node (`ws` by default, or any class passed, such as Node 22+'s global one) and in
- * browsers. Once open, messages and pongs are heartbeats and the close (with its code and reason)
+ * A `Connector` for WebSockets, in Node (`ws` by default, or any class passed, such as the global
+ * one of Node 22+) and in browsers. Once open, messages and pongs are heartbeats and the close (with its code and reason)
  * reaches connback as a connection-scoped feed; `shouldReconnect` decides which closes are final.
  */
 export class WsConnector implements Connector<WebSocketLike> {

@@ -5,7 +5,12 @@ import {
   ReconnectingStreamError,
   StreamErrorCode,
 } from '../src/index.js';
-import { streamOptions as options, startRecordingServer, takeDown } from './support/recording.js';
+import {
+  streamOptions as options,
+  recordEvents,
+  startRecordingServer,
+  takeDown,
+} from './support/recording.js';
 import { waitFor } from './support/servers.js';
 
 function errorOf(stream: ReconnectingStream): Promise<Error> {
@@ -62,6 +67,41 @@ describe('ReconnectingStream: lifecycle edges', () => {
       expect(await failed).toMatchObject({ code: StreamErrorCode.Ended, unsentBytes: 24 });
     } finally {
       stream.destroy();
+      await server.close();
+    }
+  });
+
+  it("connback.end() then connback.reconnect(): the ended stream pushes nothing (no ERR_STREAM_PUSH_AFTER_EOF, no error event), and the new connection is the caller's to use and to end", async () => {
+    const server = await startRecordingServer((index) => `hello ${index}\n`);
+    const stream = createTcpStream(options(server.port));
+    const errors: Error[] = [];
+    stream.on('error', (error) => errors.push(error));
+    const events = recordEvents(stream, ['connect', 'reconnect', 'end', 'finish', 'close']);
+    let read = '';
+    stream.on('data', (chunk: Buffer) => {
+      read += chunk.toString();
+    });
+    try {
+      await waitFor(() => read === 'hello 0\n', 'the first greeting through the stream');
+      stream.connback.end();
+      await waitFor(() => stream.destroyed, 'the stream to close');
+      const socket = await stream.connback.reconnect();
+      let direct = '';
+      socket.on('data', (chunk: Buffer) => {
+        direct += chunk.toString();
+      });
+      await waitFor(() => direct === 'hello 1\n', 'the second greeting, on the socket itself');
+      socket.write('mine\n');
+      await waitFor(() => server.last().text() === 'mine\n', 'a write on the new socket');
+      expect(errors).toEqual([]);
+      expect(read).toBe('hello 0\n');
+      // No 'reconnect' for the caller's connection; 'end' and 'finish' come in either order.
+      expect([...events].sort()).toEqual(['close', 'connect', 'end', 'finish']);
+      // Destroying the finished stream again leaves the caller's connection alone.
+      stream.destroy();
+      expect(stream.connback.connected).toBe(true);
+    } finally {
+      stream.connback.end(true);
       await server.close();
     }
   });

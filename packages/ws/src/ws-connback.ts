@@ -142,7 +142,11 @@ export class WsConnback {
       this.#failure = undefined;
       this.#pump(socket);
     });
-    this.connback.onclose(() => this.#stopPolling());
+    this.connback.onclose(() => {
+      this.#stopPolling();
+      // What the socket held went with it: with nothing queued, nothing is held back any more.
+      if (this.#isDrained()) this.#resolveWaiters();
+    });
     this.connback.onend(() => {
       this.#stopPolling();
       this.#rejectWaiters(new ConnbackError(ErrorCode.Ended));

@@ -16,6 +16,8 @@ import {
 const MARK = 64 * 1024;
 const QUEUE_BYTES = 256 * 1024;
 const SIZE = 16 * 1024;
+/** One message as the socket counts it: the payload and its frame header (at most 14 bytes). */
+const FRAME = SIZE + 14;
 /** 32 MiB in all: far more than loopback's kernel buffers (about 4 MiB here) take. */
 const MOST_MESSAGES = 2048;
 
@@ -42,45 +44,63 @@ async function peek(promise: Promise<void>): Promise<string> {
   return result === pending ? 'pending' : (result as string);
 }
 
+/**
+ * Sends numbered messages until the queue refuses one (at most MOST_MESSAGES); returns the
+ * numbers accepted, the refusal, the results seen and the most memory held at any point.
+ */
+async function fillUntilRefused(wsc: WsConnback): Promise<{
+  accepted: number[];
+  refusal: WsSendQueueError | undefined;
+  results: Set<string>;
+  peak: number;
+}> {
+  const accepted: number[] = [];
+  const results = new Set<string>();
+  let refusal: WsSendQueueError | undefined;
+  let peak = 0;
+  for (let i = 0; i < MOST_MESSAGES && refusal === undefined; i++) {
+    try {
+      results.add(wsc.send(message(i)));
+      accepted.push(i);
+    } catch (error) {
+      if (!(error instanceof WsSendQueueError)) throw error;
+      refusal = error;
+    }
+    peak = Math.max(peak, held(wsc));
+    // Lets the socket hand what it holds to the kernel, as a producer's own awaits would.
+    if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { accepted, refusal, results, peak };
+}
+
+function backedUp(server: TestWsServer): WsConnback {
+  return createWsConnback(
+    server.url,
+    quick({
+      WebSocket: WsWebSocket,
+      maxBufferedBytes: MARK,
+      maxQueuedBytes: QUEUE_BYTES,
+      maxQueuedMessages: 100_000,
+    }),
+  );
+}
+
 describe('back-pressure while connected (reliability row 40)', () => {
   it('a server that stops reading: send() queues once bufferedAmount reaches maxBufferedBytes, then throws CONNBACK_WS_QUEUE_FULL; socket + queue stay bounded; once the server reads again drained() resolves and every accepted message arrives once, in order', async () => {
     const server = await startWsServer();
-    const wsc = createWsConnback(
-      server.url,
-      quick({
-        WebSocket: WsWebSocket,
-        maxBufferedBytes: MARK,
-        maxQueuedBytes: QUEUE_BYTES,
-        maxQueuedMessages: 100_000,
-      }),
-    );
-    const bound = MARK + SIZE + QUEUE_BYTES;
+    const wsc = backedUp(server);
+    const bound = MARK + FRAME + QUEUE_BYTES;
     try {
       await waitFor(() => wsc.connback.connected && server.connections.length === 1, 'connected');
       const serverSide = server.last();
       // ws's pause() stops reading the TCP socket: the kernel buffers fill, then the client's.
       serverSide.socket.pause();
-      const accepted: number[] = [];
-      const results = new Set<string>();
-      let refusal: WsSendQueueError | undefined;
-      let peak = 0;
-      for (let i = 0; i < MOST_MESSAGES && refusal === undefined; i++) {
-        try {
-          results.add(wsc.send(message(i)));
-          accepted.push(i);
-        } catch (error) {
-          if (!(error instanceof WsSendQueueError)) throw error;
-          refusal = error;
-        }
-        peak = Math.max(peak, held(wsc));
-        // Lets the socket hand what it holds to the kernel, as a producer's own awaits would.
-        if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
+      const { accepted, refusal, results, peak } = await fillUntilRefused(wsc);
       expect(refusal?.code).toBe('CONNBACK_WS_QUEUE_FULL');
       expect(results).toEqual(new Set(['sent', 'queued']));
       expect(peak).toBeLessThanOrEqual(bound);
       expect(wsc.bufferedAmount).toBeGreaterThanOrEqual(MARK);
-      expect(wsc.bufferedAmount).toBeLessThan(MARK + SIZE);
+      expect(wsc.bufferedAmount).toBeLessThan(MARK + FRAME);
 
       // Still stuck: more sends are refused and nothing grows.
       const waiting = wsc.drained();
@@ -114,6 +134,27 @@ describe('back-pressure while connected (reliability row 40)', () => {
 });
 
 describe('drained(token?)', () => {
+  it('waiting on a backed-up socket with nothing queued, it resolves when that connection drops (nothing is held back any more)', async () => {
+    const server = await startWsServer();
+    const wsc = backedUp(server);
+    const rec = record(wsc.connback);
+    try {
+      await waitFor(() => wsc.connback.connected && server.connections.length === 1, 'connected');
+      server.last().socket.pause();
+      const { refusal } = await fillUntilRefused(wsc);
+      expect(refusal?.code).toBe('CONNBACK_WS_QUEUE_FULL');
+      expect(wsc.takeQueued().length).toBeGreaterThan(0);
+      const waiting = wsc.drained();
+      expect(await peek(waiting)).toBe('pending');
+      server.last().socket.terminate();
+      await waiting;
+      expect(rec.count('close(true)')).toBe(1);
+    } finally {
+      wsc.end(true);
+      await server.close();
+    }
+  });
+
   it('resolves at once when nothing is held back; while down with messages queued, once the reconnect flushed them', async () => {
     const port = await refusedPort();
     let server: TestWsServer | undefined;

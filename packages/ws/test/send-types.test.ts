@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket as WsWebSocket } from 'ws';
+import { type ClientOptions, WebSocket as WsWebSocket } from 'ws';
 import { createWsConnback, WsSendQueueError } from '../src/index.js';
 import { record } from './support/recorder.js';
 import {
@@ -119,6 +119,41 @@ describe('send() checks what it is given (semantic 14)', () => {
       ]);
       for (const message of messages) expect(wsc.send(message)).toBe('sent');
       await waitFor(() => server?.last().messages.length === 14, 'every message again');
+    } finally {
+      wsc.end(true);
+      await server?.close();
+    }
+  });
+
+  it('a queued message the socket refuses at the flush is dropped, reported on onerror, and the connection replaced: it never blocks the messages behind it', async () => {
+    const port = await refusedPort();
+    let server: TestWsServer | undefined;
+    /** ws's class, but its send() refuses the text "poison" (as a browser refuses some data). */
+    class Picky extends WsWebSocket {
+      constructor(url: string, protocols?: string | string[], options?: ClientOptions) {
+        super(url, protocols, options);
+        const send = this.send.bind(this) as (...args: unknown[]) => void;
+        this.send = ((...args: unknown[]) => {
+          if (args[0] === 'poison') throw new TypeError('refused by the socket');
+          send(...args);
+        }) as WsWebSocket['send'];
+      }
+    }
+    const wsc = createWsConnback(`ws://${host}:${port}/`, quick({ WebSocket: Picky }));
+    const rec = record(wsc.connback);
+    try {
+      await waitFor(() => rec.count('error:ECONNREFUSED') >= 1, 'a refused attempt');
+      for (const text of ['first', 'poison', 'after']) expect(wsc.send(text)).toBe('queued');
+      server = await startWsServer({ port });
+      await waitFor(
+        () => server?.connections[1]?.messages.length === 1,
+        'the rest, next connection',
+      );
+      expect(server.connections[0]?.messages).toEqual(['first']);
+      expect(server.connections[1]?.messages).toEqual(['after']);
+      expect(rec.errors.some(({ error }) => error.message === 'refused by the socket')).toBe(true);
+      expect(wsc.queued).toEqual({ messages: 0, bytes: 0 });
+      expect(wsc.send('later')).toBe('sent');
     } finally {
       wsc.end(true);
       await server?.close();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { holdsFor, waitFor } from '../../../test-support/wait.js';
 import { killStrays, runCli, runToEnd } from './run-cli.js';
 import { startWsServer } from './servers.js';
 
@@ -116,6 +117,34 @@ describe('connback: control characters from the peer are escaped on the terminal
         .map((line) => JSON.parse(line) as Record<string, unknown>);
       const error = lines.find((line) => line['event'] === 'error');
       expect(error?.['message']).toBe(`WebSocket closed with code 1008: ${reason}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('connback ws://: a server that stops reading', () => {
+  it('standard input waits while the queue is full (the socket is backed up), then every line arrives once, in order, after the server reads again; exit 0', async () => {
+    const received: string[] = [];
+    const sockets: import('ws').WebSocket[] = [];
+    const server = await startWsServer((socket) => {
+      sockets.push(socket);
+      // Stops reading the TCP socket: the kernel buffers fill, then the client's.
+      socket.pause();
+      socket.on('message', (data) => received.push(String(data)));
+    });
+    try {
+      // 8 MiB: more than the kernel's buffers, the socket's 1 MiB mark and the 1 MiB queue.
+      const lines = Array.from({ length: 4096 }, (_, i) => `${i}:`.padEnd(2048, 'x'));
+      const run = runCli([`ws://127.0.0.1:${server.port}/`]);
+      run.child.stdin.end(`${lines.join('\n')}\n`);
+      await waitFor(() => sockets.length === 1, 'the connection');
+      await holdsFor(() => received.length === 0, 'nothing read while paused', 500);
+      sockets[0]?.resume();
+      expect(await run.exitWithin(30_000)).toBe(0);
+      await waitFor(() => received.length === lines.length, 'every line at the server', 10_000);
+      expect(received).toEqual(lines);
+      expect(run.stderr()).toContain('every message was sent');
     } finally {
       await server.close();
     }

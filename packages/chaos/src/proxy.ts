@@ -11,11 +11,14 @@ import {
 
 /** Where a {@link ChaosProxy} listens and what it forwards to. */
 export interface ChaosProxyOptions {
-  /** The server the proxy forwards to: a loopback port, or `{ host, port }`. */
+  /**
+   * The server the proxy forwards to: a port on 127.0.0.1 (a whole number from 1 to 65535), or
+   * `{ host, port }` (`host` a non-empty string, default `'127.0.0.1'`).
+   */
   upstream: number | { host?: string; port: number };
   /**
-   * Port to listen on (loopback only).
-   * @default 0 (any free port)
+   * Port to listen on (loopback only): a whole number from 0 to 65535, 0 for any free port.
+   * @default 0
    */
   port?: number;
   /**
@@ -23,6 +26,62 @@ export interface ChaosProxyOptions {
    * @default Math.random
    */
   random?: () => number;
+}
+
+const OPTION_NAMES: readonly string[] = ['upstream', 'port', 'random'];
+
+function invalidOption(name: string, expected: string, got: unknown): TypeError {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  return new TypeError(`connback/chaos: option "${name}" must be ${expected} (got ${shown})`);
+}
+
+function isPort(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= 65535;
+}
+
+/**
+ * Checks every option of {@link ChaosProxy.start}. A bad port would otherwise be found only at
+ * the first client, as an `ERR_SOCKET_BAD_PORT` thrown where nobody can catch it.
+ */
+function checkProxyOptions(options: unknown): ChaosProxyOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `connback/chaos: ChaosProxy.start(options) takes an options object with "upstream" (got ${String(options)})`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new TypeError(
+        `connback/chaos: unknown option "${key}" (known: ${OPTION_NAMES.join(', ')})`,
+      );
+    }
+  }
+  const o = options as Record<string, unknown>;
+  const upstream = o['upstream'];
+  const shape = 'a port from 1 to 65535 or { host, port }';
+  if (typeof upstream === 'object' && upstream !== null) {
+    const { host, port, ...rest } = upstream as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) {
+      throw new TypeError(
+        `connback/chaos: option "upstream" has an unknown key "${extra}" (known: host, port)`,
+      );
+    }
+    if (host !== undefined && (typeof host !== 'string' || host === '')) {
+      throw invalidOption('upstream.host', 'a non-empty host name or address', host);
+    }
+    if (!isPort(port, 1))
+      throw invalidOption('upstream.port', 'a whole number from 1 to 65535', port);
+  } else if (!isPort(upstream, 1)) {
+    throw invalidOption('upstream', shape, upstream);
+  }
+  if (o['port'] !== undefined && !isPort(o['port'], 0)) {
+    throw invalidOption('port', 'a whole number from 0 to 65535 (0: any free port)', o['port']);
+  }
+  if (o['random'] !== undefined && typeof o['random'] !== 'function') {
+    throw invalidOption('random', 'a function returning numbers in [0, 1)', o['random']);
+  }
+  return options as ChaosProxyOptions;
 }
 
 /**
@@ -60,9 +119,12 @@ export class ChaosProxy {
     this.#port = options.port ?? 0;
   }
 
-  /** Starts a proxy listening on 127.0.0.1. */
+  /**
+   * Starts a proxy listening on 127.0.0.1.
+   * @throws (rejects) TypeError naming a bad or unknown option, before anything listens.
+   */
   static async start(options: ChaosProxyOptions): Promise<ChaosProxy> {
-    const proxy = new ChaosProxy(options);
+    const proxy = new ChaosProxy(checkProxyOptions(options));
     await proxy.up();
     return proxy;
   }

@@ -6,6 +6,7 @@ import { type CliIo, ExitCode } from './io.js';
 import { Reporter } from './reporter.js';
 import { runTcp } from './run-tcp.js';
 import { runWs } from './run-ws.js';
+import { safeLine } from './sanitize.js';
 import { UsageError } from './usage-error.js';
 
 /** The version of this package, for --version. */
@@ -15,7 +16,8 @@ export function version(): string {
 }
 
 function usage(io: CliIo, error: Error): number {
-  io.stderr.write(`connback: ${error.message}\nTry 'connback --help'.\n`);
+  // A message may quote what was typed (a URL, a flag's value): never a credential in it.
+  io.stderr.write(`connback: ${safeLine(error.message)}\nTry 'connback --help'.\n`);
   return ExitCode.Usage;
 }
 

@@ -1,5 +1,6 @@
 import type { Connback, ConnbackError } from '@connback/core';
 import type { ReportMode } from './args.js';
+import { safeJson, safeLine } from './sanitize.js';
 
 /** Where the reporter writes, and whether it is a terminal (for the live status line). */
 export interface ReportStream {
@@ -25,6 +26,8 @@ function describe(error: unknown): string {
  * Tells what a Connback does, on standard error: plain lines, one JSON object per line
  * (`--json`), or nothing but fatal errors (`--quiet`). On a terminal, plain mode keeps a one-line
  * live status (state, reconnects, the wait before the next attempt) under the lines it prints.
+ * Whatever it prints has credentials hidden; plain lines have control characters escaped (error
+ * messages and close reasons come from the peer).
  */
 export class Reporter {
   readonly #out: ReportStream;
@@ -42,11 +45,11 @@ export class Reporter {
   event(event: string, text: string, fields: ReportFields = {}): void {
     if (this.#mode === 'quiet') return;
     if (this.#mode === 'json') {
-      this.#out.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+      this.#out.write(`${safeJson({ time: new Date().toISOString(), event, ...fields })}\n`);
       return;
     }
     this.#clearStatus();
-    this.#out.write(`connback: ${text}\n`);
+    this.#out.write(`connback: ${safeLine(text)}\n`);
     this.#drawStatus();
   }
 
@@ -54,18 +57,18 @@ export class Reporter {
   fatal(error: unknown, text = describe(error), fields: ReportFields = {}): void {
     if (this.#mode === 'json') {
       const record = { time: new Date().toISOString(), event: 'fatal', code: codeOf(error) };
-      this.#out.write(`${JSON.stringify({ ...record, message: text, ...fields })}\n`);
+      this.#out.write(`${safeJson({ ...record, message: text, ...fields })}\n`);
       return;
     }
     this.#clearStatus();
-    this.#out.write(`connback: ${text}\n`);
+    this.#out.write(`connback: ${safeLine(text)}\n`);
   }
 
   /** Replaces the live status line (terminal, plain mode only). */
   status(text: string): void {
     if (!this.#live) return;
     this.#clearStatus();
-    this.#status = text;
+    this.#status = safeLine(text);
     this.#drawStatus();
   }
 

@@ -13,7 +13,10 @@ import { type CliIo, ExitCode } from './io.js';
 import type { Reporter } from './reporter.js';
 import type { Target } from './target.js';
 
-/** Lines the send queue holds while the connection is down; past it, reading stdin waits. */
+/**
+ * Lines the send queue holds while the connection is down, or while the server reads slower than
+ * we type (past the socket's 1 MiB mark); past it, reading stdin waits.
+ */
 const MAX_QUEUED_MESSAGES = 1000;
 const MAX_QUEUED_BYTES = 1024 * 1024;
 /** How often the end of input checks that everything queued has left the socket. */
@@ -31,7 +34,8 @@ function textOf(data: unknown): string {
 
 /**
  * `connback ws://…`, `wss://…`: each line of standard input is one text message (queued while the
- * connection is down; reading waits while the queue is full), each message received is one line
+ * connection is down or the socket is backed up; reading waits while the queue is full, until
+ * `drained()`), each message received is one line
  * of standard output. Resolves with the exit code: 0 once standard input ended and every message
  * left the socket, 1 when the Connback fails (attempts exhausted, a fatal close code), 130 on Ctrl-C.
  */
@@ -55,8 +59,9 @@ export function runWs(
   reporter.watch(connback, target.display);
 
   return new Promise<number>((resolve) => {
-    /** Lines the queue refused (it was full): sent first once the connection is back. */
+    /** Lines the queue refused (it was full): sent first once it has room again. */
     const waiting: string[] = [];
+    let awaitingDrain = false;
     let inputEnded = false;
     let settled = false;
     let poll: ReturnType<typeof setInterval> | undefined;
@@ -83,9 +88,25 @@ export function runWs(
       }
     };
 
+    /** Sends what waits; if the queue is full again, tries once it drained (back-pressure). */
     const drainWaiting = () => {
       while (waiting.length > 0 && send(waiting[0] as string)) waiting.shift();
-      if (waiting.length === 0) lines.resume();
+      if (waiting.length === 0) {
+        lines.resume();
+        return;
+      }
+      if (awaitingDrain) return;
+      awaitingDrain = true;
+      ws.drained().then(
+        () => {
+          awaitingDrain = false;
+          if (!settled) drainWaiting();
+        },
+        // Ended or failed: finish() has run or will, with its own exit code.
+        () => {
+          awaitingDrain = false;
+        },
+      );
     };
 
     /** Everything typed left the socket: end the Connback gracefully, exit 0. */
@@ -96,7 +117,7 @@ export function runWs(
         ws.queued.messages === 0 &&
         socket !== undefined &&
         socket.readyState === ReadyState.OPEN &&
-        ((socket as WebSocketLike & { bufferedAmount?: number }).bufferedAmount ?? 0) === 0;
+        ws.bufferedAmount === 0;
       if (!flushed) return;
       reporter.event('end', 'standard input ended and every message was sent');
       connback.onend(() => finish(ExitCode.Ok));
@@ -108,7 +129,6 @@ export function runWs(
     connback.onconnect((socket) => {
       current = socket;
       socket.addEventListener('message', onMessage);
-      drainWaiting();
     });
     connback.onclose(() => {
       current?.removeEventListener('message', onMessage);
@@ -120,6 +140,7 @@ export function runWs(
       if (waiting.length > 0 || !send(line)) {
         waiting.push(line);
         lines.pause();
+        drainWaiting();
       }
     });
     lines.on('close', () => {

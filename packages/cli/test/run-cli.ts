@@ -77,8 +77,9 @@ export async function runToEnd(
   args: readonly string[],
   input = '',
   timeoutMs = 15_000,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const run = runCli(args);
+  const run = runCli(args, env);
   run.child.stdin.end(input);
   const code = await run.exitWithin(timeoutMs);
   return { code, stdout: run.stdout(), stderr: run.stderr() };

@@ -25,4 +25,5 @@ export {
   type JitterName,
   type ResolvedConnbackOptions,
 } from './options.js';
+export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';

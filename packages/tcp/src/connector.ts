@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { AttemptToken, Connback, Connector } from '@connback/core';
+import { type AttemptToken, type Connback, type Connector, redactUrl } from '@connback/core';
 import createDebug from 'debug';
 import eventBind from 'event-bind';
 import {
@@ -131,12 +131,12 @@ export class TcpConnector implements Connector<net.Socket> {
     if (data !== undefined) socket.write(data);
   }
 
-  /** Where this connector connects, for traces. */
+  /** Where this connector connects, for traces (a host may hold `user:password@` by mistake). */
   #describe(): string {
     const o = this.options;
     return o.path !== undefined
       ? `unix:${o.path}`
-      : `${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`;
+      : redactUrl(`${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`);
   }
 
   #createSocket(): net.Socket {

@@ -1,6 +1,6 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { ConnbackError, ErrorCode } from '@connback/core';
+import { ConnbackError, ErrorCode, redactText } from '@connback/core';
 
 /** What `ping` sends: bytes, or a function of the socket that sends (or returns what to send). */
 export type PingPayload =
@@ -11,7 +11,7 @@ export type PingPayload =
 /** Where and how {@link TcpConnector} connects. Give `port` (TCP/TLS) or `path` (IPC), not both. */
 export interface TcpConnectorOptions {
   /**
-   * Host name or address to connect to.
+   * Host name or address to connect to: a non-empty string.
    * @default 'localhost'
    */
   host?: string | undefined;
@@ -93,7 +93,8 @@ export const TCP_CONNECTOR_OPTION_NAMES: readonly (keyof TcpConnectorOptions)[] 
 const MAX_TIMER = 2_147_483_647;
 
 function invalid(name: string, expected: string, got: unknown): ConnbackError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  // The value is echoed to say what was wrong, never a credential it may hold.
+  const shown = redactText(typeof got === 'string' ? JSON.stringify(got) : String(got));
   return new ConnbackError(
     ErrorCode.InvalidOption,
     `connback/tcp: option "${name}" must be ${expected} (got ${shown})`,
@@ -123,6 +124,7 @@ export function resolveTcpConnectorOptions(
   }
   const o = options;
   optionalType('host', o.host, 'string');
+  if (o.host === '') throw invalid('host', 'a non-empty host name or address', o.host);
   optionalType('path', o.path, 'string');
   optionalType('noDelay', o.noDelay, 'boolean');
   if (o.keepAlive !== undefined && typeof o.keepAlive !== 'boolean') {

@@ -76,6 +76,8 @@ export class ReconnectingStream extends Duplex {
   #held: { chunk: Buffer; callback: WriteCallback } | undefined;
   /** `_final` ran: the Connback is being ended by this stream's own `end()`. */
   #finishing = false;
+  /** The Connback ended once: the stream let go of it and never touches it again. */
+  #released = false;
   /** The socket reads come from, with its read listeners. */
   #reading: { socket: Socket; unbind: () => void } | undefined;
   readonly #subscriptions: (() => void)[];
@@ -175,16 +177,16 @@ export class ReconnectingStream extends Duplex {
   override _final(callback: WriteCallback): void {
     // Every write was handed to a socket by now: a graceful end lets the kernel send it.
     this.#finishing = true;
-    this.connback.end();
+    // Released: the Connback ended already, and whoever reconnects it since owns it.
+    if (!this.#released) this.connback.end();
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    for (const unsubscribe of this.#subscriptions) unsubscribe();
-    this.#stopReading();
+    this.#detach();
     const held = this.#held;
     this.#held = undefined;
-    this.connback.end(true);
+    if (!this.#released) this.connback.end(true);
     held?.callback(error ?? new Error('stream destroyed before the write reached a socket'));
     callback(error);
   }
@@ -229,9 +231,16 @@ export class ReconnectingStream extends Duplex {
    * The Connback ended: through our own `end()`, or by someone calling `connback.end()`. In the
    * second case writes could wait forever, so the writable side is finished too, or, with bytes
    * still waiting, the stream is destroyed with an error that counts them.
+   *
+   * Either way the stream is over, and it lets go of the Connback: a `connback.reconnect()` after
+   * this starts a connection the stream neither reads nor writes (pushing its data after the end
+   * of the readable side would be `ERR_STREAM_PUSH_AFTER_EOF`, an uncaught error without an
+   * 'error' listener), a later `onfail` no longer destroys a stream that already finished, and
+   * the stream's own `_final` or `destroy()` never ends the Connback someone reconnected.
    */
   #connbackEnded(): void {
-    this.#stopReading();
+    this.#released = true;
+    this.#detach();
     this.push(null);
     if (this.#finishing || this.destroyed) return;
     const unsent = this.writableLength;
@@ -246,6 +255,12 @@ export class ReconnectingStream extends Duplex {
         unsent,
       ),
     );
+  }
+
+  /** Stops listening to the Connback and to its socket, for good. */
+  #detach(): void {
+    for (const unsubscribe of this.#subscriptions) unsubscribe();
+    this.#stopReading();
   }
 
   #stopReading(): void {

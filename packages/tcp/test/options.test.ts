@@ -33,6 +33,7 @@ const bad: [string, Record<string, unknown>, string][] = [
   ['timeout: NaN', { port: 80, timeout: Number.NaN }, 'timeout'],
   ['keepAlive: 30 (a number)', { port: 80, keepAlive: 30 }, 'keepAlive'],
   ['host: 42', { port: 80, host: 42 }, 'host'],
+  ["host: ''", { port: 80, host: '' }, 'host'],
   ["lookup: 'dns'", { port: 80, lookup: 'dns' }, 'lookup'],
 ];
 
@@ -45,6 +46,19 @@ describe('connector options', () => {
     expect(isConnbackError(fromConnector, ErrorCode.InvalidOption)).toBe(true);
     expect(fromConnector.message).toContain(`"${name}"`);
     expect(clientSockets()).toHaveLength(0);
+  });
+
+  it("host: '' says a non-empty host is needed; a bad value holding credentials is echoed without them", () => {
+    expect(thrown(() => createTcpConnback({ port: 80, host: '' })).message).toContain(
+      'a non-empty host name or address',
+    );
+    const error = thrown(() =>
+      createTcpConnback({ port: 'alice:s3cret@db:5432' as unknown as number }),
+    );
+    expect(error.message).toContain('"port"');
+    expect(error.message).toContain('***:***@db:5432');
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toContain('alice');
   });
 
   it('both port and path: the message names both', () => {

@@ -5,7 +5,12 @@ import {
   ReconnectingStreamError,
   StreamErrorCode,
 } from '../src/index.js';
-import { streamOptions as options, startRecordingServer, takeDown } from './support/recording.js';
+import {
+  streamOptions as options,
+  recordEvents,
+  startRecordingServer,
+  takeDown,
+} from './support/recording.js';
 import { waitFor } from './support/servers.js';
 
 function errorOf(stream: ReconnectingStream): Promise<Error> {
@@ -65,6 +70,47 @@ describe('ReconnectingStream: lifecycle edges', () => {
       await server.close();
     }
   });
+
+  it.each([
+    ['at once', false],
+    ['once the stream finished, nobody reading it', true],
+  ])(
+    'connback.end() then connback.reconnect() %s: the ended stream pushes nothing (no ERR_STREAM_PUSH_AFTER_EOF, no error event) and leaves the new connection to the caller',
+    async (_when, waitForFinish) => {
+      const server = await startRecordingServer((index) => `hello ${index}\n`);
+      const stream = createTcpStream(options(server.port));
+      const errors: Error[] = [];
+      stream.on('error', (error) => errors.push(error));
+      const events = recordEvents(stream, ['connect', 'reconnect', 'finish']);
+      try {
+        await waitFor(() => stream.connback.connected, 'the first connection');
+        await waitFor(() => stream.readableLength > 0, 'the first greeting, waiting to be read');
+        stream.connback.end();
+        if (waitForFinish) await waitFor(() => events.includes('finish'), 'the stream to finish');
+        const socket = await stream.connback.reconnect();
+        let direct = '';
+        socket.on('data', (chunk: Buffer) => {
+          direct += chunk.toString();
+        });
+        await waitFor(() => direct === 'hello 1\n', 'the second greeting, on the socket itself');
+        expect(errors).toEqual([]);
+        socket.write('mine\n');
+        await waitFor(() => server.last().text() === 'mine\n', 'a write on the new socket');
+        expect(stream.connback.connected).toBe(true);
+        expect(events).toEqual(['connect', 'finish']);
+        expect(stream.read()?.toString()).toBe('hello 0\n');
+        expect(stream.read()).toBeNull();
+        // Destroying the finished stream leaves the caller's connection alone.
+        stream.destroy();
+        await waitFor(() => stream.destroyed, 'the stream destroyed');
+        expect(stream.connback.connected).toBe(true);
+      } finally {
+        stream.connback.end(true);
+        stream.destroy();
+        await server.close();
+      }
+    },
+  );
 
   it('a reconnect listener can write a handshake that goes ahead of the bytes written while down', async () => {
     const server = await startRecordingServer();

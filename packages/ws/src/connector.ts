@@ -9,13 +9,14 @@ import {
 import createDebug from 'debug';
 import { loadDefaultWebSocket } from '#ws-loader';
 import { type CloseInfo, isNormalClose, WsCloseError } from './close.js';
+import { describeType, isWsData, WS_DATA_TYPES } from './data.js';
 import {
   checkUrl,
   type ResolvedWsConnectorOptions,
   resolveWsConnectorOptions,
   type WsConnectorOptions,
 } from './options.js';
-import { redactUrl } from './redact.js';
+import { redactText, redactUrl } from './redact.js';
 import { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
 /** `DEBUG=connback:ws`: attempts, opens and closes (URLs without their credentials). */
@@ -71,9 +72,9 @@ function withoutSecrets(error: Error, url: string, depth = 0): Error {
     d < 8 &&
     (secrets.some((secret) => e.message.includes(secret)) || leaks(e.cause, d + 1));
   if (!leaks(error, depth)) return error;
-  const safeUrl = redactUrl(url);
-  let text = error.message.split(url).join(safeUrl);
+  let text = error.message.split(url).join(redactUrl(url));
   for (const secret of secrets.slice(1)) text = text.split(secret).join('***');
+  text = redactText(text);
   const cause =
     error.cause instanceof Error ? withoutSecrets(error.cause, url, depth + 1) : undefined;
   const copy = new Error(text, cause === undefined ? undefined : { cause });
@@ -220,7 +221,14 @@ export class WsConnector implements Connector<WebSocketLike> {
     }
     const message = this.options.pingMessage;
     if (message === undefined) return;
-    socket.send(typeof message === 'function' ? message() : message);
+    const data = typeof message === 'function' ? message() : message;
+    // A throw here is a failed heartbeat, reported by connback: say what the function gave.
+    if (!isWsData(data)) {
+      throw new TypeError(
+        `connback/ws: the pingMessage function must return ${WS_DATA_TYPES} (got ${describeType(data)})`,
+      );
+    }
+    socket.send(data);
   }
 
   /**

@@ -13,7 +13,7 @@ export {
   type WsData,
   type WsUrl,
 } from './options.js';
-export { redactUrl } from './redact.js';
+export { redactText, redactUrl } from './redact.js';
 export { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 export {
   createWsConnback,

@@ -1,8 +1,12 @@
-import { ConnbackError, ErrorCode } from '@connback/core';
+import { ConnbackError, ErrorCode, redactText } from '@connback/core';
 import { type CloseInfo, defaultShouldReconnect } from './close.js';
+import { describeType, isWsData, WS_DATA_TYPES } from './data.js';
 import type { WebSocketConstructor } from './websocket-like.js';
 
-/** What a socket can send: the browser WebSocket's `send` argument types. */
+/**
+ * What a socket can send: a string, an ArrayBuffer or SharedArrayBuffer, an ArrayBufferView (a
+ * typed array, a DataView, a Buffer) or a Blob.
+ */
 export type WsData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
 /** The URL, or a function giving it for each attempt (to put a fresh token in it). */
@@ -35,6 +39,7 @@ export interface WsConnectorOptions {
    * available (browsers, Node's global WebSocket) or `pingFrames` is false; the server must answer
    * it (any message counts). Without it such a socket cannot be pinged, and connback runs no
    * keepalive on it (see `idleTimeout`).
+   * @throws at construction when it is neither a {@link WsData} nor a function.
    */
   pingMessage?: WsData | (() => WsData) | undefined;
   /**
@@ -52,7 +57,8 @@ export interface WsConnectorOptions {
    */
   shouldReconnect?: ((close: CloseInfo) => boolean) | undefined;
   /**
-   * Milliseconds a graceful close waits for the server's close frame before terminating.
+   * Milliseconds a graceful close waits for the server's close frame before terminating: from 0
+   * to 2147483647 (2³¹−1, the longest timer).
    * @default 2000
    */
   closeTimeout?: number | undefined;
@@ -84,11 +90,16 @@ export const WS_CONNECTOR_OPTION_NAMES: readonly (keyof WsConnectorOptions)[] = 
   'closeTimeout',
 ];
 
-function invalid(name: string, expected: string, got: unknown): ConnbackError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+/** Node turns a longer timer into 1 ms: longer durations are refused. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** `shown` says what was given; by default the value itself. */
+function invalid(name: string, expected: string, got: unknown, shown?: string): ConnbackError {
+  // A value is echoed to say what was wrong, never a credential it may hold.
+  const text = shown ?? redactText(typeof got === 'string' ? JSON.stringify(got) : String(got));
   return new ConnbackError(
     ErrorCode.InvalidOption,
-    `connback/ws: option "${name}" must be ${expected} (got ${shown})`,
+    `connback/ws: option "${name}" must be ${expected} (got ${text})`,
   );
 }
 
@@ -143,9 +154,27 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
   if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
     throw invalid('shouldReconnect', 'a function of the close info', o.shouldReconnect);
   }
+  const pingMessage = o.pingMessage;
+  if (pingMessage !== undefined && typeof pingMessage !== 'function' && !isWsData(pingMessage)) {
+    throw invalid(
+      'pingMessage',
+      `${WS_DATA_TYPES}, or a function returning one`,
+      pingMessage,
+      describeType(pingMessage),
+    );
+  }
   const closeTimeout = o.closeTimeout ?? 2000;
-  if (typeof closeTimeout !== 'number' || !Number.isFinite(closeTimeout) || closeTimeout < 0) {
-    throw invalid('closeTimeout', 'a number of milliseconds >= 0', closeTimeout);
+  if (
+    typeof closeTimeout !== 'number' ||
+    !Number.isFinite(closeTimeout) ||
+    closeTimeout < 0 ||
+    closeTimeout > MAX_TIMER_MS
+  ) {
+    throw invalid(
+      'closeTimeout',
+      `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+      closeTimeout,
+    );
   }
   return Object.freeze({
     url: o.url,
@@ -153,7 +182,7 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
     WebSocket: o.WebSocket,
     wsOptions: o.wsOptions,
     pingFrames: o.pingFrames ?? true,
-    pingMessage: o.pingMessage,
+    pingMessage,
     idleTimeout: o.idleTimeout ?? false,
     shouldReconnect: o.shouldReconnect ?? defaultShouldReconnect,
     closeTimeout,

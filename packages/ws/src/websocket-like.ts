@@ -3,6 +3,8 @@ export interface WebSocketLike {
   readonly readyState: number;
   readonly url?: string;
   readonly protocol?: string;
+  /** Bytes handed to `send()` and not yet sent (every WebSocket API has it; optional for fakes). */
+  readonly bufferedAmount?: number;
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
   close(code?: number, reason?: string): void;
   // biome-ignore lint/suspicious/noExplicitAny: each implementation types its events its own way

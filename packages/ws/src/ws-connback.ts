@@ -1,11 +1,14 @@
 import {
+  type Cancellable,
   Connback,
   ConnbackError,
   type ConnbackOptions,
   DEFAULT_OPTIONS,
   ErrorCode,
+  isCancelled,
 } from '@connback/core';
 import { WsConnector } from './connector.js';
+import { describeType, isWsData, sizeOfData, unshared, WS_DATA_TYPES } from './data.js';
 import {
   WS_CONNECTOR_OPTION_NAMES,
   type WsConnectorOptions,
@@ -14,24 +17,40 @@ import {
 } from './options.js';
 import { ReadyState, type WebSocketLike } from './websocket-like.js';
 
-/** Bounds of the send queue. */
+/** Bounds of the send queue and of what a live socket is given. */
 export interface SendQueueOptions {
   /**
-   * The most messages `send()` queues while the connection is down.
+   * The most messages `send()` queues (while the connection is down, or while the socket holds
+   * more than `maxBufferedBytes`).
    * @default 1000
    */
   maxQueuedMessages?: number | undefined;
   /**
-   * The most bytes (UTF-8 for strings) `send()` queues while the connection is down.
+   * The most bytes (UTF-8 for strings) `send()` queues.
    * @default 1048576
    */
   maxQueuedBytes?: number | undefined;
+  /**
+   * The high-water mark of the live socket, in bytes of its `bufferedAmount` (handed to it and
+   * not yet sent). At or past it `send()` queues instead of handing the message to the socket,
+   * and the queue goes out as the socket catches up; so a server that stops reading holds at most
+   * this plus one message in the socket, and the queue's bounds behind it.
+   * @default 1048576
+   */
+  maxBufferedBytes?: number | undefined;
 }
 
 /** Options of {@link createWsConnback}: the connector's (but `url`), connback's, and the queue's. */
 export type WsConnbackOptions = Omit<WsConnectorOptions, 'url'> &
   ConnbackOptions &
   SendQueueOptions;
+
+/** The names of {@link SendQueueOptions}, to split merged options. */
+const QUEUE_OPTION_NAMES: readonly string[] = [
+  'maxQueuedMessages',
+  'maxQueuedBytes',
+  'maxBufferedBytes',
+];
 
 /** `send()` would have queued more than `maxQueuedMessages` or `maxQueuedBytes`. */
 export class WsSendQueueError extends Error {
@@ -46,13 +65,9 @@ export class WsSendQueueError extends Error {
   }
 }
 
-const encoder = new TextEncoder();
-
-function sizeOf(data: WsData): number {
-  if (typeof data === 'string') return encoder.encode(data).byteLength;
-  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.size;
-  return (data as ArrayBufferLike | ArrayBufferView).byteLength;
-}
+/** The first wait between two looks at `bufferedAmount`, and the longest (ms). */
+const DRAIN_POLL_MIN_MS = 10;
+const DRAIN_POLL_MAX_MS = 100;
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -65,48 +80,118 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return value;
 }
 
+function bufferedAmountOf(socket: WebSocketLike): number {
+  const amount = socket.bufferedAmount;
+  return typeof amount === 'number' && amount > 0 ? amount : 0;
+}
+
+/** Subscribes to a token or a signal; returns the unsubscribe function. */
+function onCancelled(cancellable: Cancellable, callback: () => void): () => void {
+  if ('aborted' in cancellable) {
+    cancellable.addEventListener('abort', callback, { once: true });
+    return () => cancellable.removeEventListener('abort', callback);
+  }
+  return cancellable.onCancellationRequested(callback);
+}
+
+interface QueuedMessage {
+  readonly data: WsData;
+  readonly size: number;
+}
+
+interface DrainWaiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  unsubscribe: () => void;
+}
+
 /**
- * A Connback over a WebSocket with a bounded send queue. `send()` sends at once when the socket
- * is open; while it is down messages are queued, and on the next connection they are sent in
- * order before anything sent later. Nothing is dropped silently: a full queue makes `send()`
- * throw, and `end()` keeps the queue (see `takeQueued()`).
+ * A Connback over a WebSocket with a bounded send queue and back-pressure. `send()` hands the
+ * message to the socket when it is open, nothing waits before it and the socket holds less than
+ * `maxBufferedBytes`; otherwise the message is queued, and queued messages go out in order, before
+ * anything sent later: on the next connection, or as a slow socket catches up. Nothing is dropped
+ * silently: a full queue makes `send()` throw, and `end()` keeps the queue (see `takeQueued()`).
+ * `drained()` says when to send again.
  */
 export class WsConnback {
   readonly connback: Connback<WebSocketLike>;
   readonly connector: WsConnector;
-  readonly #queue: { data: WsData; size: number }[] = [];
+  readonly #queue: QueuedMessage[] = [];
   #queuedBytes = 0;
   readonly #maxMessages: number;
   readonly #maxBytes: number;
+  readonly #maxBuffered: number;
+  /** Callers of `drained()` still waiting; made on the first one. */
+  #waiters: Set<DrainWaiter> | undefined;
+  /** The timer that watches a live socket's `bufferedAmount` fall, only while something waits. */
+  #poll: ReturnType<typeof setTimeout> | undefined;
+  #pollDelay = DRAIN_POLL_MIN_MS;
+  /** Why the Connback failed, for `drained()` calls made after it did. */
+  #failure: Error | undefined;
 
+  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(connector: WsConnector, options: ConnbackOptions & SendQueueOptions = {}) {
-    const { maxQueuedMessages, maxQueuedBytes, ...connbackOptions } = options;
+    const { maxQueuedMessages, maxQueuedBytes, maxBufferedBytes, ...connbackOptions } = options;
     this.#maxMessages = positiveInteger('maxQueuedMessages', maxQueuedMessages, 1000);
     this.#maxBytes = positiveInteger('maxQueuedBytes', maxQueuedBytes, 1_048_576);
+    this.#maxBuffered = positiveInteger('maxBufferedBytes', maxBufferedBytes, 1_048_576);
     this.connector = connector;
     this.connback = new Connback(connector, connbackOptions);
     // Subscribed before anyone else: the queue is flushed before other onconnect listeners run.
-    this.connback.onconnect((socket) => this.#flush(socket));
+    this.connback.onconnect((socket) => {
+      this.#failure = undefined;
+      this.#pump(socket);
+    });
+    this.connback.onclose(() => {
+      this.#stopPolling();
+      // What the socket held went with it: with nothing queued, nothing is held back any more.
+      if (this.#isDrained()) this.#resolveWaiters();
+    });
+    this.connback.onend(() => {
+      this.#stopPolling();
+      this.#rejectWaiters(new ConnbackError(ErrorCode.Ended));
+    });
+    this.connback.onfail((_lastError, reason) => {
+      this.#failure = reason;
+      this.#rejectWaiters(reason);
+    });
   }
 
-  /** Messages and bytes waiting for a connection. */
+  /** Messages and bytes waiting in the queue. */
   get queued(): { readonly messages: number; readonly bytes: number } {
     return { messages: this.#queue.length, bytes: this.#queuedBytes };
   }
 
+  /** The live socket's `bufferedAmount`: bytes handed to it and not yet sent; 0 without one. */
+  get bufferedAmount(): number {
+    const socket = this.connback.client;
+    return socket === undefined ? 0 : bufferedAmountOf(socket);
+  }
+
   /**
-   * Sends now when the socket is open and nothing waits before it, else queues. Messages handed
-   * to a socket that then drops may be lost (at most once); queued ones are sent exactly once.
-   * @returns `'sent'` or `'queued'`.
-   * @throws WsSendQueueError when the queue is full.
+   * Sends now when the socket is open, nothing is queued and the socket holds less than
+   * `maxBufferedBytes`; else queues. Messages handed to a socket that then drops may be lost (at
+   * most once); queued ones are sent exactly once.
+   * @returns `'sent'` (handed to the socket) or `'queued'`: then, to keep memory bounded, a
+   *   producer that can wait should `await drained()` before sending more.
+   * @throws TypeError when `data` is not a string, an ArrayBuffer, a SharedArrayBuffer, an
+   *   ArrayBufferView or a Blob; nothing is queued.
+   * @throws WsSendQueueError when the queue is full; the message is not queued.
    */
   send(data: WsData): 'sent' | 'queued' {
-    const socket = this.connback.client;
-    if (socket !== undefined && socket.readyState === ReadyState.OPEN && this.#queue.length === 0) {
-      socket.send(data);
+    if (!isWsData(data)) {
+      throw new TypeError(`connback/ws: send() takes ${WS_DATA_TYPES}, not ${describeType(data)}`);
+    }
+    const socket = this.#openSocket();
+    if (
+      socket !== undefined &&
+      this.#queue.length === 0 &&
+      bufferedAmountOf(socket) < this.#maxBuffered
+    ) {
+      socket.send(unshared(data));
       return 'sent';
     }
-    const size = sizeOf(data);
+    const size = sizeOfData(data) as number;
     if (this.#queue.length + 1 > this.#maxMessages || this.#queuedBytes + size > this.#maxBytes) {
       const queued = this.queued;
       throw new WsSendQueueError(
@@ -116,15 +201,50 @@ export class WsConnback {
         queued,
       );
     }
-    this.#queue.push({ data, size });
+    this.#queue.push({ data: unshared(data), size });
     this.#queuedBytes += size;
+    // Connected but backed up: the queue goes out as the socket catches up.
+    if (socket !== undefined) this.#watch(socket);
     return 'queued';
+  }
+
+  /**
+   * Resolves once nothing is held back: the queue is empty and the live socket, if there is one,
+   * holds less than `maxBufferedBytes` (so `send()` would return `'sent'`, or queue without
+   * waiting behind anything while the connection is down). At once when that is already so.
+   * @throws (rejects) ConnbackError `CONNBACK_CANCELLED` when `token` fires, `CONNBACK_ENDED` on
+   *   `end()` (or when already ended with messages queued), and the failure reason of `onfail`.
+   */
+  drained(token?: Cancellable): Promise<void> {
+    if (token !== undefined && isCancelled(token)) {
+      return Promise.reject(new ConnbackError(ErrorCode.Cancelled));
+    }
+    if (this.#isDrained()) return Promise.resolve();
+    const state = this.connback.state;
+    if (state === 'ended') return Promise.reject(new ConnbackError(ErrorCode.Ended));
+    if (state === 'failed') {
+      return Promise.reject(this.#failure ?? new ConnbackError(ErrorCode.Ended));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: DrainWaiter = { resolve, reject, unsubscribe: () => {} };
+      this.#waiters ??= new Set();
+      this.#waiters.add(waiter);
+      if (token !== undefined) {
+        waiter.unsubscribe = onCancelled(token, () => {
+          this.#waiters?.delete(waiter);
+          reject(new ConnbackError(ErrorCode.Cancelled));
+        });
+      }
+      const socket = this.#openSocket();
+      if (socket !== undefined) this.#watch(socket);
+    });
   }
 
   /** Removes and returns the queued messages (for instance after `end()`, to keep them). */
   takeQueued(): WsData[] {
     const messages = this.#queue.splice(0, this.#queue.length).map((entry) => entry.data);
     this.#queuedBytes = 0;
+    if (this.#isDrained()) this.#resolveWaiters();
     return messages;
   }
 
@@ -134,12 +254,89 @@ export class WsConnback {
     return this;
   }
 
-  #flush(socket: WebSocketLike): void {
-    while (this.#queue.length > 0 && socket.readyState === ReadyState.OPEN) {
-      const next = this.#queue[0] as { data: WsData; size: number };
-      socket.send(next.data);
-      this.#queue.shift();
+  #openSocket(): WebSocketLike | undefined {
+    const socket = this.connback.client;
+    return socket !== undefined && socket.readyState === ReadyState.OPEN ? socket : undefined;
+  }
+
+  #isDrained(): boolean {
+    if (this.#queue.length > 0) return false;
+    const socket = this.#openSocket();
+    return socket === undefined || bufferedAmountOf(socket) < this.#maxBuffered;
+  }
+
+  /**
+   * Hands queued messages to `socket` while it holds less than `maxBufferedBytes`, then watches
+   * it if more waits. A socket whose `send()` throws while open is broken: that message is
+   * dropped (it could block the queue for good) and the error drops the connection through
+   * `feedError`, so `onerror` reports it and the rest of the queue waits for the next one.
+   */
+  #pump(socket: WebSocketLike): void {
+    while (
+      this.#queue.length > 0 &&
+      socket.readyState === ReadyState.OPEN &&
+      bufferedAmountOf(socket) < this.#maxBuffered
+    ) {
+      const next = this.#queue.shift() as QueuedMessage;
       this.#queuedBytes -= next.size;
+      try {
+        socket.send(next.data);
+      } catch (error) {
+        this.connback.feedError(error instanceof Error ? error : new Error(String(error)), socket);
+        return;
+      }
+    }
+    if (this.#isDrained()) this.#resolveWaiters();
+    else this.#watch(socket);
+  }
+
+  /**
+   * Looks at `bufferedAmount` again after a while, while messages are queued or someone waits in
+   * `drained()`: the WebSocket API has no event for it falling. The wait grows while the socket
+   * does not move (a server that stopped reading costs a few wake-ups a second) and is short
+   * again once it does.
+   */
+  #watch(socket: WebSocketLike): void {
+    if (this.#poll !== undefined) return;
+    if (this.#queue.length === 0 && (this.#waiters?.size ?? 0) === 0) return;
+    const before = bufferedAmountOf(socket);
+    const timer = setTimeout(() => {
+      this.#poll = undefined;
+      if (this.connback.client !== socket || socket.readyState !== ReadyState.OPEN) return;
+      const after = bufferedAmountOf(socket);
+      this.#pollDelay =
+        after < before ? DRAIN_POLL_MIN_MS : Math.min(this.#pollDelay * 2, DRAIN_POLL_MAX_MS);
+      this.#pump(socket);
+    }, this.#pollDelay);
+    // The socket keeps the process alive while it is open; this timer alone never should.
+    (timer as { unref?: () => void }).unref?.();
+    this.#poll = timer;
+  }
+
+  #stopPolling(): void {
+    if (this.#poll === undefined) return;
+    clearTimeout(this.#poll);
+    this.#poll = undefined;
+    this.#pollDelay = DRAIN_POLL_MIN_MS;
+  }
+
+  #resolveWaiters(): void {
+    const waiters = this.#waiters;
+    if (waiters === undefined || waiters.size === 0) return;
+    this.#waiters = undefined;
+    for (const waiter of waiters) {
+      waiter.unsubscribe();
+      waiter.resolve();
+    }
+  }
+
+  #rejectWaiters(error: unknown): void {
+    const waiters = this.#waiters;
+    if (waiters === undefined || waiters.size === 0) return;
+    this.#waiters = undefined;
+    for (const waiter of waiters) {
+      waiter.unsubscribe();
+      waiter.reject(error);
     }
   }
 }
@@ -159,7 +356,7 @@ export function createWsConnback(url: WsUrl, options: WsConnbackOptions = {}): W
   const connector: Record<string, unknown> = { url };
   const rest: Record<string, unknown> = {};
   const connectorNames: readonly string[] = WS_CONNECTOR_OPTION_NAMES;
-  const queueNames = ['maxQueuedMessages', 'maxQueuedBytes'];
+  const queueNames = QUEUE_OPTION_NAMES;
   for (const [key, value] of Object.entries(options)) {
     if (key === 'url') {
       throw new ConnbackError(

@@ -1,3 +1,4 @@
+import * as core from '@connback/core';
 import { ErrorCode, isConnbackError } from '@connback/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,8 @@ import {
   type WsConnbackOptions,
   WsConnector,
   type WsConnectorOptions,
+  redactText as wsRedactText,
+  redactUrl as wsRedactUrl,
 } from '../src/index.js';
 import { record } from './support/recorder.js';
 import { host, quick, refusedPort, waitFor } from './support/servers.js';
@@ -79,6 +82,36 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
       '"closeTimeout"',
     ],
     [
+      'closeTimeout 1e12 (past the longest timer, 2147483647 ms)',
+      () => createWsConnback('ws://127.0.0.1:1/', { closeTimeout: 1e12 }),
+      '"closeTimeout"',
+    ],
+    [
+      'pingMessage 123',
+      () => createWsConnback('ws://127.0.0.1:1/', { pingMessage: 123 as never }),
+      '"pingMessage"',
+    ],
+    [
+      'pingMessage { hello: 1 }',
+      () => createWsConnback('ws://127.0.0.1:1/', { pingMessage: { hello: 1 } as never }),
+      '"pingMessage"',
+    ],
+    [
+      'pingMessage null',
+      () => new WsConnector({ url: 'ws://127.0.0.1:1/', pingMessage: null as never }),
+      '"pingMessage"',
+    ],
+    [
+      'maxBufferedBytes 0',
+      () => createWsConnback('ws://127.0.0.1:1/', { maxBufferedBytes: 0 }),
+      '"maxBufferedBytes"',
+    ],
+    [
+      "maxBufferedBytes '1mb'",
+      () => createWsConnback('ws://127.0.0.1:1/', { maxBufferedBytes: '1mb' as never }),
+      '"maxBufferedBytes"',
+    ],
+    [
       'maxQueuedMessages 0',
       () => createWsConnback('ws://127.0.0.1:1/', { maxQueuedMessages: 0 }),
       '"maxQueuedMessages"',
@@ -131,6 +164,32 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
       expect(error.message).toContain(name);
     });
   }
+
+  it('the pingMessage and closeTimeout errors say what is accepted and what was given', () => {
+    const ping = thrown(() => createWsConnback('ws://127.0.0.1:1/', { pingMessage: 123 as never }));
+    expect(ping.message).toContain('a string, an ArrayBuffer');
+    expect(ping.message).toContain('a function');
+    expect(ping.message).toContain('got a number (123)');
+    const close = thrown(() => createWsConnback('ws://127.0.0.1:1/', { closeTimeout: 1e12 }));
+    expect(close.message).toContain('from 0 to 2147483647');
+  });
+
+  it('pingMessage accepts a string, an ArrayBuffer, a SharedArrayBuffer, a typed array, a DataView, a Blob and a function; closeTimeout 2147483647', () => {
+    for (const pingMessage of [
+      'ping',
+      new ArrayBuffer(1),
+      new SharedArrayBuffer(1),
+      new Uint8Array(1),
+      new DataView(new ArrayBuffer(1)),
+      new Blob(['p']),
+      () => 'ping',
+    ]) {
+      const connector = new WsConnector({ url: 'ws://127.0.0.1:1/', pingMessage });
+      expect(connector.options.pingMessage).toBe(pingMessage);
+    }
+    const connector = new WsConnector({ url: 'ws://127.0.0.1:1/', closeTimeout: 2_147_483_647 });
+    expect(connector.options.closeTimeout).toBe(2_147_483_647);
+  });
 
   it('the url error never echoes the URL itself', () => {
     for (const url of ['http://x', 'https://user:secret@example.org/feed', 'ftp://example.org']) {
@@ -188,6 +247,12 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
 });
 
 describe('credentials in a URL never appear in an error message', () => {
+  it('redactUrl (and redactText) of @connback/ws are core\'s: a password with a "/" is hidden too', () => {
+    expect(wsRedactUrl).toBe(core.redactUrl);
+    expect(wsRedactText).toBe(core.redactText);
+    expect(wsRedactUrl('ws://bob:1234/5678@host/feed')).toBe('ws://***:***@host/feed');
+  });
+
   it('ws://user:secret@127.0.0.1:<refused port>: no onerror or onfail message (causes included) contains the password', async () => {
     const port = await refusedPort();
     const wsc = createWsConnback(

@@ -172,6 +172,30 @@ describe('the WebSocket class', () => {
     }
   });
 
+  it('a pingMessage function that returns what a WebSocket cannot send fails the heartbeat with CONNBACK_PING_FAILED, its cause a TypeError naming pingMessage and the type, and the client reconnects', async () => {
+    const server = await startWsServer();
+    const { BrowserOnlyWebSocket } = browserOnlyClass();
+    const wsc = createWsConnback(
+      server.url,
+      quick({ WebSocket: BrowserOnlyWebSocket, keepalive: K, pingMessage: () => 123 as never }),
+    );
+    const rec = record(wsc.connback);
+    try {
+      await waitFor(() => rec.errors.length > 0, 'the failed ping', 2 * K_MS + 2000);
+      const error = rec.errors[0]?.error as Error;
+      expect(codeOf(error)).toBe(ErrorCode.PingFailed);
+      expect(error.cause).toBeInstanceOf(TypeError);
+      expect((error.cause as Error).message).toMatch(
+        /pingMessage function must return .* \(got a number \(123\)\)/,
+      );
+      expect(server.last().messages).toEqual([]);
+      await waitFor(() => rec.count('connect') === 2, 'the reconnect');
+    } finally {
+      wsc.end(true);
+      await server.close();
+    }
+  });
+
   it('with pingFrames false, ws sends the pingMessage (a function, called per ping) instead of ping frames', async () => {
     const server = await startWsServer({
       onConnection: ({ socket }) => socket.on('message', (data) => socket.send(`ack ${data}`)),

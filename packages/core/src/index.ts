@@ -5,11 +5,7 @@ export {
   isCancelled,
   toAbortSignal,
 } from './cancellation.js';
-export {
-  Connback,
-  type ConnbackStats,
-  type ConnectInfo,
-} from './connback.js';
+export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
@@ -26,3 +22,4 @@ export {
   type ResolvedConnbackOptions,
 } from './options.js';
 export type { ConnbackState, StateChange } from './state.js';
+export type { ConnbackStats, ConnectInfo } from './stats.js';

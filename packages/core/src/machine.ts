@@ -16,47 +16,82 @@ export class Machine<T> extends Transitions<T> {
     if (this.autoStarting) this.start();
   }
 
+  // Each call waits its turn when it must (a call that waited runs the second method itself,
+  // so it never queues again behind the calls after it), then pays what is owed, takes effect,
+  // and lets the calls that waited for it take effect.
+
   start(): void {
-    this.deliver();
+    if (this.busy) this.wait(() => this.#start());
+    else this.#start();
+  }
+
+  #start(): void {
+    this.pay();
     this.startStep();
+    this.next();
   }
 
   ready(token: Cancellable | undefined): Promise<T> {
     const refused = refuseToken<T>(token);
     if (refused !== undefined) return refused;
-    this.deliver();
-    return this.readyStep(token);
+    return this.busy ? this.waitPromise(() => this.#ready(token)) : this.#ready(token);
+  }
+
+  #ready(token: Cancellable | undefined): Promise<T> {
+    this.pay();
+    const promise = this.readyStep(token);
+    this.next();
+    return promise;
   }
 
   reconnect(token: Cancellable | undefined): Promise<T> {
     const refused = refuseToken<T>(token);
     if (refused !== undefined) return refused;
-    this.deliver();
-    return this.reconnectStep(token);
+    return this.busy ? this.waitPromise(() => this.#reconnect(token)) : this.#reconnect(token);
+  }
+
+  #reconnect(token: Cancellable | undefined): Promise<T> {
+    this.pay();
+    const promise = this.reconnectStep(token);
+    this.next();
+    return promise;
   }
 
   end(force: boolean): void {
-    this.deliver();
+    if (this.busy) this.wait(() => this.#end(force));
+    else this.#end(force);
+  }
+
+  #end(force: boolean): void {
+    this.pay();
     this.endStep(force);
+    this.next();
   }
 
   reschedulePingTimer(): void {
     this.#liveFor(undefined)?.postpone();
   }
 
-  // A feed names the connection that was live when it was made.
+  // A feed names the connection that was live when it was made, even when it waits its turn.
   feedError(error: Error, client: T | undefined): void {
     const live = this.#liveFor(client);
-    if (live === undefined) return;
-    this.deliver();
-    this.dropStep(live, toError(error));
+    if (live !== undefined) this.#feed(this.dropStep, live, toError(error));
   }
 
   feedClose(hasError: boolean, client: T | undefined): void {
     const live = this.#liveFor(client);
-    if (live === undefined) return;
-    this.deliver();
-    this.closedStep(live, hasError);
+    if (live !== undefined) this.#feed(this.closedStep, live, hasError);
+  }
+
+  #feed<A>(step: (live: Connection<T>, a: A) => void, live: Connection<T>, a: A): void {
+    if (this.busy) this.wait(() => this.#fed(step, live, a));
+    else this.#fed(step, live, a);
+  }
+
+  #fed<A>(step: (live: Connection<T>, a: A) => void, live: Connection<T>, a: A): void {
+    this.pay();
+    step.call(this, live, a);
+    this.next();
   }
 
   feedHeartbeat(client: T | undefined): void {

@@ -23,6 +23,8 @@ export class Outbox {
   #tail = 0;
   /** Nested flushes: only the outermost one may hand the outbox back. */
   #depth = 0;
+  /** Flushes a call is making before it takes effect (see `Announcer.pay`). */
+  paying = 0;
 
   static take(): Outbox {
     return Outbox.#pool.pop() ?? new Outbox();
@@ -36,6 +38,7 @@ export class Outbox {
   give(): void {
     this.#head = 0;
     this.#tail = 0;
+    this.paying = 0;
     Outbox.#pool.push(this);
   }
 

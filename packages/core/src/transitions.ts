@@ -11,7 +11,7 @@ import type { ConnbackState, InternalState } from './state.js';
 import { type ConnbackStats, Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
-import { endedError, quiet, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
+import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
 
 type Offline = { readonly name: 'offline'; timer: unknown };
 
@@ -48,8 +48,6 @@ export abstract class Transitions<T>
   /** Bumped by each `reconnect()`; scopes the token that may stop its chain of attempts. */
   #chain = 0;
   #waiters: Waiters<T> | undefined;
-  /** `reconnect()` calls made while `end()` runs: they take effect once it is over. */
-  #afterEnd: (() => void)[] | undefined;
   readonly #counters = new Counters();
 
   // The timer's argument is the machine: a backoff wait allocates no callback of its own.
@@ -77,7 +75,6 @@ export abstract class Transitions<T>
   abstract pingFailed(connection: Connection<T>, thrown: unknown): void;
   abstract peerDead(connection: Connection<T>): void;
   abstract closeFailed(thrown: unknown): void;
-  abstract reconnect(token: Cancellable | undefined): Promise<T>;
 
   get options(): ResolvedConnbackOptions {
     return this.#options;
@@ -115,25 +112,22 @@ export abstract class Transitions<T>
   protected readyStep(token: Cancellable | undefined): Promise<T> {
     const s = this.#state;
     if (s.name === 'connected') return Promise.resolve(s.client);
-    if (s.name === 'ended' || s.name === 'ending') return rejected(endedError());
+    if (s.name === 'ended') return rejected(endedError());
     if (s.name === 'failed') return rejected(s.error);
     const promise = this.#wait(token, undefined);
     if (s.name === 'idle') this.startStep();
     return promise;
   }
 
+  /**
+   * While `end()` runs, a call (from its listeners, the token's, `connector.close`) waits until
+   * onend fired: `ending` is the only state a transition leaves by itself, with no check between.
+   */
+  protected get ending(): boolean {
+    return this.#state.name === 'ending';
+  }
+
   protected reconnectStep(token: Cancellable | undefined): Promise<T> {
-    if (this.#state.name === 'ending') {
-      // end() is running (this comes from its listeners or the token's): after onend, then.
-      return quiet(
-        new Promise<T>((resolve, reject) => {
-          this.#afterEnd ??= [];
-          this.#afterEnd.push(() => {
-            this.reconnect(token).then(resolve, reject);
-          });
-        }),
-      );
-    }
     this.#autoStart = false;
     const chain = ++this.#chain;
     const stop = token === undefined ? undefined : () => this.#stop(chain);
@@ -169,9 +163,6 @@ export abstract class Transitions<T>
     }
     this.post(this.channels?.end);
     this.deliver();
-    const after = this.#afterEnd;
-    this.#afterEnd = undefined;
-    if (after !== undefined) for (const call of after) call();
   }
 
   // ---------------------------------------------------------------- attempts
@@ -370,7 +361,12 @@ export abstract class Transitions<T>
 
   /** The token of the `reconnect(token)` that started chain `chain` fired: back to idle. */
   #stop(chain: number): void {
-    this.deliver();
+    if (this.busy) this.wait(() => this.#stopped(chain));
+    else this.#stopped(chain);
+  }
+
+  #stopped(chain: number): void {
+    this.pay();
     const prev = this.#state;
     if (chain !== this.#chain || (prev.name !== 'connecting' && prev.name !== 'offline')) return;
     this.#outage = false;
@@ -378,6 +374,7 @@ export abstract class Transitions<T>
     this.#announce(prev.name, 'idle');
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
+    this.next();
   }
 
   // ---------------------------------------------------------------- effects

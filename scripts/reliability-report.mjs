@@ -1,6 +1,8 @@
-// Measures the figures R1-R9 of ../shared/RELIABILITY.md and writes RELIABILITY.md at the repo
+// Measures the figures R1-R10 of ../shared/RELIABILITY.md and writes RELIABILITY.md at the repo
 // root: `npm run reliability:report` (add `-- --runs N` to change the R9 run count, default 20).
 // Everything it starts is loopback-only and bounded; it takes a few minutes per R9 run.
+// `-- --only=R1,R8,R10` measures those figures alone (the core tests and the mutants: a few
+// minutes) and keeps every other section of the existing RELIABILITY.md as it is.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,15 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const runsAt = process.argv.indexOf('--runs');
 const R9_RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 20;
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const measured = (id) => only === undefined || only.includes(id);
+const LOOPBACK = ['R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R9'];
+if (only?.some((id) => LOOPBACK.includes(id))) {
+  throw new Error(`reliability:report: --only takes R1, R8 and R10 (the others need the full run)`);
+}
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'connback-report-'));
 const figuresFile = path.join(tmp, 'figures.jsonl');
 const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
@@ -49,24 +60,33 @@ try {
   ]);
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 
-  const unit = vitestRun('core, tcp, ws and chaos tests', [
-    '--project',
-    'core',
-    '--project',
-    'tcp',
-    '--project',
-    'ws',
-    '--project',
-    'chaos',
-  ]);
-  const reliability = vitestRun('reliability suite', ['--config', 'vitest.reliability.config.ts']);
-  const r7 = run('R7: 1,000 connect/drop cycles', ['--expose-gc', 'scripts/r7-cycles.mjs']);
+  const projects = only === undefined ? ['core', 'tcp', 'ws', 'chaos'] : ['core'];
+  const unit = vitestRun(
+    `${projects.join(', ')} tests`,
+    projects.flatMap((p) => ['--project', p]),
+  );
+  const reliability =
+    only === undefined
+      ? vitestRun('reliability suite', ['--config', 'vitest.reliability.config.ts'])
+      : undefined;
+  const r7 =
+    only === undefined
+      ? run('R7: 1,000 connect/drop cycles', ['--expose-gc', 'scripts/r7-cycles.mjs'])
+      : undefined;
   const mutantsFile = path.join(tmp, 'mutants.json');
-  // The mutants run core's tests on broken copies: what those measure is not a figure.
-  run('R8: mutants', ['scripts/mutants.mjs', '--json', mutantsFile], { CONNBACK_FIGURES: '' });
+  let mutants = [];
+  if (measured('R8') || measured('R10')) {
+    const group =
+      measured('R8') && measured('R10') ? [] : [`--only=${measured('R8') ? 'R8' : 'R10'}`];
+    // The mutants run core's tests on broken copies: what those measure is not a figure.
+    run('R8, R10: mutants', ['scripts/mutants.mjs', '--json', mutantsFile, ...group], {
+      CONNBACK_FIGURES: '',
+    });
+    mutants = JSON.parse(readFileSync(mutantsFile, 'utf8'));
+  }
 
   const loopback = [];
-  for (let i = 1; i <= R9_RUNS; i += 1) {
+  for (let i = 1; i <= (only === undefined ? R9_RUNS : 0); i += 1) {
     const one = vitestRun(`R9: loopback suite, run ${i} of ${R9_RUNS}`, [
       '--project',
       'tcp',
@@ -89,12 +109,13 @@ try {
     else merged.set(key, figure);
   }
   const figures = [...merged.values()];
-  const r7Result = JSON.parse(r7.stdout.trim().split('\n').at(-1) ?? '{}');
-  const mutants = JSON.parse(readFileSync(mutantsFile, 'utf8'));
-  writeFileSync(
-    path.join(root, 'RELIABILITY.md'),
-    render({ figures, r7Result, mutants, loopback, unit, reliability }),
-  );
+  const target = path.join(root, 'RELIABILITY.md');
+  if (only === undefined) {
+    const r7Result = JSON.parse(r7.stdout.trim().split('\n').at(-1) ?? '{}');
+    writeFileSync(target, render({ figures, r7Result, mutants, loopback, unit, reliability }));
+  } else {
+    writeFileSync(target, splice(readFileSync(target, 'utf8'), { figures, mutants, unit }));
+  }
   console.log('RELIABILITY.md written');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -123,7 +144,8 @@ function render({ figures, r7Result, mutants, loopback, unit, reliability }) {
     byId(id)
       .map((f) => `- ${f.what}: **${describe(f)}**`)
       .join('\n') || '- (not measured in this run)';
-  const caught = mutants.filter((m) => m.caughtBy.length > 0).length;
+  const r8 = mutants.filter((m) => (m.group ?? 'R8') === 'R8');
+  const caught = r8.filter((m) => m.caughtBy.length > 0).length;
   const r9Failures = loopback.reduce((sum, r) => sum + r.failed, 0);
   const r9Tests = loopback[0]?.passed + loopback[0]?.failed;
   const date = new Date().toISOString().slice(0, 10);
@@ -176,8 +198,10 @@ loopback server that drops every connection at once, \`minUptime\` 0 so each rec
 
 ## R8: bug re-introduction (target: every mutation caught by at least one test)
 \`npm run mutants\` (also run by CI): each bug class is put back into a copy of core and the core
-suite is run against it. **${caught} of ${mutants.length} caught.**
-${mutants.map((m) => `- ${m.id} (${m.what}): ${m.caughtBy.length > 0 ? `caught by ${m.caughtBy.length} tests, e.g. “${m.caughtBy[0]}”` : '**survived**'}`).join('\n')}
+suite is run against it. **${caught} of ${r8.length} caught.**
+${r8.map((m) => `- ${m.id} (${m.what}): ${m.caughtBy.length > 0 ? `caught by ${m.caughtBy.length} tests, e.g. “${m.caughtBy[0]}”` : '**survived**'}`).join('\n')}
+
+${renderR10(figures, mutants)}
 
 ## R9: flakiness (target: 0 failures in 20 back-to-back runs of the loopback suite)
 The loopback suite (vitest projects tcp, ws and chaos: ${r9Tests} tests on real sockets and real
@@ -187,6 +211,90 @@ time) run ${loopback.length} times back to back: **${r9Failures} failures** (${l
 \`\`\`sh
 npm run reliability:report            # R9 with 20 runs
 npm run reliability:report -- --runs 3
+npm run reliability:report -- --only=R1,R8,R10   # the core figures alone, the rest kept
 \`\`\`
 `;
+}
+
+const R10_ABOUT = `\`packages/core/test/model.test.ts\` (R10): the R1 commands, plus commands that arm hooks —
+one-shot actions that run at the next place connback calls out to (any listener, onstatechange,
+the connector's connect, close, ping, canPing and retryable, the attempt token's listeners, retry,
+the strategy, the jitter, a thenable's then) and there call end(), end(true), reconnect(),
+start(), ready() or a feed, or throw — and connect results that are hostile thenables. After
+every command: semantics 1, 2, 9, 10 and 13, and semantic 15 over the whole log (every state
+change continues from the last and is followed by its own event, nothing of an episode after its
+onend, the last of the end()/reconnect() calls decides whether the state is ended, no promise
+left waiting once connected, ended or failed). The test also requires every place and every call
+to have been exercised by at least 20 hooks. Every CI run runs it.`;
+
+function renderR10(figures, mutants) {
+  const lines = figures
+    .filter((f) => f.id === 'R10')
+    .map((f) => `- ${f.what}: **${describe(f)}**`)
+    .join('\n');
+  const planted = mutants.filter((m) => m.group === 'R10');
+  const table = planted.length
+    ? `Planted defects (\`npm run mutants\`, group R10): each defect of issue 12 put back into a copy of
+core; the sequences the R10 model needed to find it, one figure per seed (1, 2, 3...), whether
+the R1 model (3,000 sequences, no re-entrancy) found it, and how many tests of the suite fail:
+
+| defect | R10 model: sequences needed | R1 model | failing tests |
+|---|---|---|---|
+${planted
+  .map((m) => {
+    const needed = (m.r10Sequences ?? []).map((n) => (n === null ? '**not found**' : String(n)));
+    return `| ${m.id}: ${m.what} | ${needed.join(', ')} | ${m.caughtByR1 ? 'found' : 'not found'} | ${m.caughtBy.length} |`;
+  })
+  .join('\n')}`
+    : '- (planted defects not measured in this run)';
+  return `## R10: re-entrant model (target: the R1 model with listeners that call the API: 1,000 sequences, 0 violations of semantic 15)
+${R10_ABOUT}
+${lines || '- (not measured in this run)'}
+
+${table}`;
+}
+
+/**
+ * \`--only\`: the sections measured in this run replace theirs in the existing report; the rest
+ * stays as it was, and the header says which sections are newer.
+ */
+function splice(previous, { figures, mutants, unit }) {
+  const parts = previous.split(/^(?=## )/m);
+  const header = parts[0] ?? '';
+  const byId = new Map();
+  for (const part of parts.slice(1)) {
+    const id = /^## (R\d+|Regenerate)/.exec(part)?.[1] ?? part;
+    byId.set(id, part);
+  }
+  const lines = (id) =>
+    figures
+      .filter((f) => f.id === id)
+      .map((f) => `- ${f.what}: **${describe(f)}**`)
+      .join('\n') || '- (not measured in this run)';
+  if (measured('R1') && byId.has('R1')) {
+    const kept = byId.get('R1').split('\n- ')[0];
+    byId.set('R1', `${kept}\n${lines('R1')}\n\n`);
+  }
+  if (measured('R8') && byId.has('R8')) {
+    const r8 = mutants.filter((m) => (m.group ?? 'R8') === 'R8');
+    const caught = r8.filter((m) => m.caughtBy.length > 0).length;
+    const kept = byId.get('R8').split(' **')[0];
+    byId.set(
+      'R8',
+      `${kept} **${caught} of ${r8.length} caught.**\n${r8.map((m) => `- ${m.id} (${m.what}): ${m.caughtBy.length > 0 ? `caught by ${m.caughtBy.length} tests, e.g. “${m.caughtBy[0]}”` : '**survived**'}`).join('\n')}\n\n`,
+    );
+  }
+  if (measured('R10')) byId.set('R10', `${renderR10(figures, mutants)}\n\n`);
+  const order = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R10', 'R9', 'Regenerate'];
+  const date = new Date().toISOString().slice(0, 10);
+  const note = `${only.join(', ')} measured again on ${date} with \`npm run reliability:report -- --only=${only.join(',')}\`
+(core tests: ${unit.passed} passed, ${unit.failed} failed, ${unit.seconds.toFixed(0)} s; Node ${process.version}); the other
+sections are from the run named above.
+
+`;
+  const kept = header.replace(/\n[^\n]*measured again on[\s\S]*?named above\.\n\n/, '\n');
+  return `${`${kept}${note}${order
+    .filter((id) => byId.has(id))
+    .map((id) => byId.get(id))
+    .join('')}`.trimEnd()}\n`;
 }

@@ -72,21 +72,36 @@ export function toAbortSignal(token: Cancellable): AbortSignal {
 }
 
 /**
+ * Where code that connback calls reports what it threw: an event listener, a token listener of
+ * the connector, a predicate. A plain function works too (the tests of the channels use one).
+ */
+export type ThrowSink = ((thrown: unknown) => void) | { reportThrown(thrown: unknown): void };
+
+/** Hands `thrown` to `sink`, whichever form it has. */
+export function reportTo(sink: ThrowSink, thrown: unknown): void {
+  if (typeof sink === 'function') sink(thrown);
+  else sink.reportThrown(thrown);
+}
+
+/**
  * The cancellation of one connect attempt. Built on `@jil/common`'s CancellationTokenSource, made
  * on the first subscription only: an attempt whose connector never listens (or that settles first)
- * costs no source. A listener that throws is reported through `onListenerError` instead of
- * becoming an uncaught exception (the `@jil` emitter re-throws listener errors on a timer).
+ * costs no source. A listener that throws is reported to the sink instead of becoming an uncaught
+ * exception (the `@jil` emitter re-throws listener errors on a timer).
+ *
+ * The reason may be given as an error code: the error is then built when someone first reads it
+ * (a listener, `token.reason`), so cancelling an attempt nobody watches builds no error.
  */
 export class AttemptCancellation {
   #source: CancellationTokenSource | undefined;
-  readonly #onListenerError: (error: unknown) => void;
+  readonly #sink: ThrowSink;
   #cancelled = false;
   #reason: unknown;
   /** What the connector gets: it can watch this cancellation, never trigger it. */
   readonly token: AttemptToken;
 
-  constructor(onListenerError: (error: unknown) => void) {
-    this.#onListenerError = onListenerError;
+  constructor(sink: ThrowSink) {
+    this.#sink = sink;
     this.token = new AttemptTokenView(this);
   }
 
@@ -95,15 +110,18 @@ export class AttemptCancellation {
   }
 
   get reason(): unknown {
+    if (typeof this.#reason === 'string') {
+      this.#reason = new ConnbackError(this.#reason as ErrorCode);
+    }
     return this.#reason;
   }
 
   subscribe(listener: (reason?: unknown) => unknown): () => void {
     const guarded = () => {
       try {
-        listener(this.#reason);
+        listener(this.reason);
       } catch (error) {
-        this.#onListenerError(error);
+        reportTo(this.#sink, error);
       }
     };
     if (this.#cancelled) {
@@ -117,7 +135,8 @@ export class AttemptCancellation {
     return this.#source.token.onCancellationRequested(guarded);
   }
 
-  cancel(reason: unknown): void {
+  /** Cancels once; a reason given as a code becomes a `ConnbackError` when first read. */
+  cancel(reason: Error | ErrorCode): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#reason = reason;
@@ -132,6 +151,7 @@ export class AttemptCancellation {
 /** The read-only face of an {@link AttemptCancellation}. */
 class AttemptTokenView implements AttemptToken {
   readonly #cancellation: AttemptCancellation;
+  #subscribe: ((listener: (reason?: unknown) => unknown) => () => void) | undefined;
 
   constructor(cancellation: AttemptCancellation) {
     this.#cancellation = cancellation;
@@ -145,7 +165,11 @@ class AttemptTokenView implements AttemptToken {
     return this.#cancellation.reason;
   }
 
-  // An own property, not a method: callers may pass it around detached, as with @jil's tokens.
-  readonly onCancellationRequested = (listener: (reason?: unknown) => unknown): (() => void) =>
-    this.#cancellation.subscribe(listener);
+  // A function of its own, not a method: callers may pass it around detached, as with @jil's
+  // tokens. Made when first read, so a connector that never looks at its token costs none.
+  get onCancellationRequested(): (listener: (reason?: unknown) => unknown) => () => void {
+    const cancellation = this.#cancellation;
+    this.#subscribe ??= (listener) => cancellation.subscribe(listener);
+    return this.#subscribe;
+  }
 }

@@ -45,14 +45,16 @@ export interface Connector<T> {
   retryable?(error: Error): boolean;
 }
 
+function fail(what: string): ConnbackError {
+  return new ConnbackError(ErrorCode.InvalidOption, `connback: connector ${what}`);
+}
+
 /**
  * Checks the connector at construction.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the missing or wrong member.
  */
 export function checkConnector(connector: unknown): void {
   const c = connector as Partial<Connector<unknown>> | null | undefined;
-  const fail = (what: string) =>
-    new ConnbackError(ErrorCode.InvalidOption, `connback: connector ${what}`);
   if (typeof c !== 'object' || c === null) throw fail(`must be an object (got ${String(c)})`);
   if (typeof c.connect !== 'function') throw fail('must have a connect(connback, token) function');
   if (typeof c.close !== 'function') throw fail('must have a close(client, force) function');

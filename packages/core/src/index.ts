@@ -5,11 +5,7 @@ export {
   isCancelled,
   toAbortSignal,
 } from './cancellation.js';
-export {
-  Connback,
-  type ConnbackStats,
-  type ConnectInfo,
-} from './connback.js';
+export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
@@ -27,3 +23,4 @@ export {
 } from './options.js';
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
+export type { ConnbackStats, ConnectInfo } from './stats.js';

@@ -49,12 +49,17 @@ export interface ConnbackOptions {
    */
   connectTimeout?: number | undefined;
   /**
-   * Backoff strategy: `'fibonacci'`, `'exponential'` or a strategy class.
+   * Backoff strategy: `'fibonacci'`, `'exponential'` or a strategy class, constructed with the
+   * resolved delay options, whose prototype has `next()` and `reset()`. A strategy that throws is
+   * reported through `onerror` and gives `maxDelay` for that delay.
    * @default 'fibonacci'
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` at construction for any other value (an arrow
+   *   function, a class without `next()` or `reset()`).
    */
   strategy?: BackoffStrategyName | BackoffStrategyClass | undefined;
   /**
-   * Jitter applied to every backoff delay: `'full'`, `'none'` or a function.
+   * Jitter applied to every backoff delay: `'full'`, `'equal'`, `'none'` or a function. A jitter
+   * function that throws is reported through `onerror` and that delay goes without jitter.
    * @default 'full'
    */
   jitter?: JitterName | JitterFunction | undefined;
@@ -138,11 +143,20 @@ export const DEFAULT_OPTIONS: ResolvedConnbackOptions = Object.freeze({
   unref: false,
 });
 
+/** How a bad value is shown in a message: a function by its name, never by its source. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') {
+    const kind = /^class[\s{]/.test(Function.prototype.toString.call(value)) ? 'class' : 'function';
+    return value.name === '' ? `an anonymous ${kind}` : `${kind} ${value.name}`;
+  }
+  return String(value);
+}
+
 function invalid(name: string, expected: string, got: unknown): ConnbackError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
   return new ConnbackError(
     ErrorCode.InvalidOption,
-    `connback: option "${name}" must be ${expected} (got ${shown})`,
+    `connback: option "${name}" must be ${expected} (got ${show(got)})`,
   );
 }
 
@@ -164,48 +178,67 @@ function checkChoice(name: string, value: unknown, names: readonly string[], kin
   }
 }
 
+const STRATEGY_NAMES: readonly BackoffStrategyName[] = ['fibonacci', 'exponential'];
+
+/**
+ * A strategy is a name or a class whose prototype has `next()` and `reset()`: an arrow
+ * function (no prototype) or a class without them would only fail at the first backoff delay.
+ */
+function checkStrategy(value: unknown): void {
+  checkChoice('strategy', value, STRATEGY_NAMES, 'class with next() and reset() methods');
+  if (typeof value !== 'function') return;
+  const prototype: unknown = (value as { prototype?: unknown }).prototype;
+  if (typeof prototype !== 'object' || prototype === null) {
+    throw invalid('strategy', 'a class (an arrow function cannot be constructed)', value);
+  }
+  const methods = prototype as Partial<BackoffStrategyLike>;
+  if (typeof methods.next !== 'function' || typeof methods.reset !== 'function') {
+    throw invalid('strategy', 'a class with next() and reset() methods', value);
+  }
+}
+
 /**
  * Fills in the defaults and validates every option.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION`, naming the option, for an unknown option or a
  *   value out of range.
  */
 export function resolveOptions(options: ConnbackOptions | undefined): ResolvedConnbackOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+  // The defaults are valid and frozen already: nothing to copy or check.
+  if (options === undefined) return DEFAULT_OPTIONS;
+  if (typeof options !== 'object' || options === null) {
     throw invalid('options', 'an object', options);
   }
-  for (const key of Object.keys(options ?? {})) {
-    if (!(key in DEFAULT_OPTIONS)) {
+  const o = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(DEFAULT_OPTIONS, key)) {
       throw new ConnbackError(
         ErrorCode.InvalidOption,
         `connback: unknown option "${key}" (known: ${Object.keys(DEFAULT_OPTIONS).join(', ')})`,
       );
     }
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) o[key] = value;
   }
-  const defined = Object.fromEntries(
-    Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
-  );
-  const o = { ...DEFAULT_OPTIONS, ...defined } as {
-    -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K];
-  };
+  const r = o as { -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K] };
 
-  checkNumber('keepalive', o.keepalive, 0, MAX_TIMER_DELAY / 1000);
-  checkNumber('connectTimeout', o.connectTimeout, 0, MAX_TIMER_DELAY);
-  checkNumber('initialDelay', o.initialDelay, 1, MAX_TIMER_DELAY);
-  checkNumber('maxDelay', o.maxDelay, 1, MAX_TIMER_DELAY);
-  if (o.maxDelay < o.initialDelay) {
-    throw invalid('maxDelay', `at least initialDelay (${o.initialDelay})`, o.maxDelay);
+  checkNumber('keepalive', r.keepalive, 0, MAX_TIMER_DELAY / 1000);
+  checkNumber('connectTimeout', r.connectTimeout, 0, MAX_TIMER_DELAY);
+  checkNumber('initialDelay', r.initialDelay, 1, MAX_TIMER_DELAY);
+  checkNumber('maxDelay', r.maxDelay, 1, MAX_TIMER_DELAY);
+  if (r.maxDelay < r.initialDelay) {
+    throw invalid('maxDelay', `at least initialDelay (${r.initialDelay})`, r.maxDelay);
   }
-  checkNumber('maxNumOfAttempts', o.maxNumOfAttempts, 1, Number.POSITIVE_INFINITY);
-  if (o.maxNumOfAttempts !== Number.POSITIVE_INFINITY && !Number.isInteger(o.maxNumOfAttempts)) {
-    throw invalid('maxNumOfAttempts', 'a whole number or Infinity', o.maxNumOfAttempts);
+  checkNumber('maxNumOfAttempts', r.maxNumOfAttempts, 1, Number.POSITIVE_INFINITY);
+  if (r.maxNumOfAttempts !== Number.POSITIVE_INFINITY && !Number.isInteger(r.maxNumOfAttempts)) {
+    throw invalid('maxNumOfAttempts', 'a whole number or Infinity', r.maxNumOfAttempts);
   }
-  checkNumber('factor', o.factor, 1, Number.MAX_VALUE);
-  checkNumber('minUptime', o.minUptime, 0, MAX_TIMER_DELAY);
-  checkChoice('strategy', o.strategy, ['fibonacci', 'exponential'], 'strategy class');
-  checkChoice('jitter', o.jitter, ['full', 'equal', 'none'], 'function');
-  checkBoolean('delayFirstAttempt', o.delayFirstAttempt);
-  checkBoolean('lazyConnect', o.lazyConnect);
-  checkBoolean('unref', o.unref);
-  if (typeof o.retry !== 'function') throw invalid('retry', 'a function', o.retry);
-  return Object.freeze(o);
+  checkNumber('factor', r.factor, 1, Number.MAX_VALUE);
+  checkNumber('minUptime', r.minUptime, 0, MAX_TIMER_DELAY);
+  checkStrategy(r.strategy);
+  checkChoice('jitter', r.jitter, ['full', 'equal', 'none'], 'function');
+  checkBoolean('delayFirstAttempt', r.delayFirstAttempt);
+  checkBoolean('lazyConnect', r.lazyConnect);
+  checkBoolean('unref', r.unref);
+  if (typeof r.retry !== 'function') throw invalid('retry', 'a function', r.retry);
+  return Object.freeze(r);
 }

@@ -1,5 +1,5 @@
-import type { AttemptCancellation } from './cancellation.js';
-import type { Heartbeat } from './heartbeat.js';
+import type { Attempt } from './attempt.js';
+import type { Connection } from './connection.js';
 
 /**
  * The one state of a Connback.
@@ -26,10 +26,27 @@ export interface StateChange {
   readonly to: ConnbackState;
 }
 
-/** Every transition the state machine makes; anything else is a bug. */
+/**
+ * Every transition the state machine makes, and the step of `machine.ts` that makes it; anything
+ * else is a bug (the tests check every `onstatechange` against this table).
+ *
+ * | from       | to         | step                                                        |
+ * |------------|------------|-------------------------------------------------------------|
+ * | idle       | connecting | start(), ready(), reconnect()                                |
+ * | connecting | connecting | reconnect() replaces the attempt in flight                   |
+ * | connecting | connected  | the attempt resolved with a client                           |
+ * | connecting | offline    | the attempt failed: rejected, threw, timed out, no client    |
+ * | connected  | offline    | a drop: feedError, feedClose, keepalive timeout, failed ping, reconnect() |
+ * | offline    | connecting | the backoff wait is over, or reconnect()                     |
+ * | offline    | failed     | attempts exhausted, or retry / retryable said stop           |
+ * | connecting, offline | idle | the token of the reconnect(token) that started them fired |
+ * | any but ending, ended | ending | end()                                             |
+ * | ending     | ended      | end(), right after the client was closed and onclose fired   |
+ * | ended, failed | connecting | reconnect(): a fresh episode                              |
+ */
 export const TRANSITIONS: Readonly<Record<ConnbackState, readonly ConnbackState[]>> = {
   idle: ['connecting', 'ending'],
-  connecting: ['connecting', 'connected', 'offline', 'failed', 'ending', 'idle'],
+  connecting: ['connecting', 'connected', 'offline', 'ending', 'idle'],
   connected: ['offline', 'ending'],
   offline: ['connecting', 'failed', 'ending', 'idle'],
   ending: ['ended'],
@@ -37,33 +54,16 @@ export const TRANSITIONS: Readonly<Record<ConnbackState, readonly ConnbackState[
   failed: ['connecting', 'ending'],
 };
 
-/** One connect attempt, owned by the `connecting` state. */
-export interface Attempt {
-  /** 1-based number within the outage. */
-  readonly number: number;
-  /** True when `onreconnect` announced it (every attempt but the first after `start()`). */
-  readonly reconnect: boolean;
-  readonly cancellation: AttemptCancellation;
-  /** The connect-timeout timer. */
-  timer: unknown;
-  /** Set once connect resolved or rejected: its token then needs no cancelling. */
-  settled: boolean;
-}
-
 /**
  * The state together with what it owns. Data of one state cannot exist in another: leaving a
- * state disposes its timers, token and heartbeat in one place.
+ * state releases its timers, token, heartbeat and client in one place (`Machine.#release`).
+ * The two states that own the most are objects with behaviour of their own: an {@link Attempt}
+ * is the `connecting` state, a {@link Connection} the `connected` state.
  */
 export type InternalState<T> =
   | { readonly name: 'idle' }
-  | { readonly name: 'connecting'; readonly attempt: Attempt }
-  | {
-      readonly name: 'connected';
-      readonly client: T;
-      readonly heartbeat: Heartbeat<unknown, T> | undefined;
-      /** Monotonic time of the connect, for minUptime. */
-      readonly since: number;
-    }
+  | Attempt<T>
+  | Connection<T>
   | { readonly name: 'offline'; timer: unknown }
   | { readonly name: 'ending' }
   | { readonly name: 'ended' }

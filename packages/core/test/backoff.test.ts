@@ -316,3 +316,65 @@ describe('stats', () => {
     expect(h.cb.stats.connectedSince).toBeUndefined();
   });
 });
+
+describe('semantic 15: a strategy or a jitter that throws breaks nothing', () => {
+  it('a jitter that throws is reported through onerror; that delay goes without jitter', async () => {
+    const h = harness({
+      ...exact,
+      initialDelay: 300,
+      jitter: () => {
+        throw new Error('jitter bug');
+      },
+    });
+    h.connector.script(refused(), refused());
+    await flush();
+    expect(h.cb.state).toBe('offline');
+    expect(h.cb.stats.nextDelay).toBe(300);
+    expect(h.errors.map((e) => e.message)).toEqual([
+      'ECONNREFUSED',
+      'the jitter function threw: jitter bug',
+    ]);
+    expect(h.errors[1]).toMatchObject({ code: ErrorCode.ListenerFailed });
+    await advance(300);
+    expect(h.connector.connects).toBe(2);
+    h.cb.end();
+  });
+
+  it('a strategy whose next() throws is reported; the wait is maxDelay, and reconnection goes on', async () => {
+    class Broken {
+      next(): number {
+        throw new Error('strategy bug');
+      }
+      reset() {}
+    }
+    const h = harness({ ...exact, initialDelay: 100, maxDelay: 2000, strategy: Broken });
+    h.connector.script(refused(), { kind: 'resolve' });
+    await flush();
+    expect(h.cb.stats.nextDelay).toBe(2000);
+    expect(h.errors.map((e) => e.message)).toEqual([
+      'ECONNREFUSED',
+      'the backoff strategy threw: strategy bug',
+    ]);
+    await advance(2000);
+    expect(h.cb.connected).toBe(true);
+    h.cb.end();
+  });
+
+  it('a strategy whose constructor throws is reported the same way', async () => {
+    class Unbuildable {
+      constructor() {
+        throw new Error('cannot build');
+      }
+      next() {
+        return 100;
+      }
+      reset() {}
+    }
+    const h = harness({ ...exact, maxDelay: 1500, strategy: Unbuildable });
+    h.connector.script(refused());
+    await flush();
+    expect(h.cb.stats.nextDelay).toBe(1500);
+    expect(h.errors.map((e) => e.message)).toContain('the backoff strategy threw: cannot build');
+    h.cb.end();
+  });
+});

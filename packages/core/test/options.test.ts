@@ -85,6 +85,65 @@ describe('semantic 14: bad options throw at construction, naming the option', ()
   });
 });
 
+describe('semantic 14: strategy and jitter are checked at construction', () => {
+  it.each([
+    ['an arrow function', () => 500],
+    ['a bound function', function strategy() {}.bind(null)],
+    [
+      'a class without next()',
+      class NoNext {
+        reset() {}
+      },
+    ],
+    [
+      'a class without reset()',
+      class NoReset {
+        next() {
+          return 500;
+        }
+      },
+    ],
+    ['an object', { next: () => 500, reset: () => undefined }],
+  ])('strategy = %s is refused, naming the option', (_, strategy) => {
+    const attempt = construct({ ...lazy, strategy });
+    expect(attempt).toThrow(/option "strategy"/);
+    try {
+      attempt();
+    } catch (error) {
+      expect(isConnbackError(error, ErrorCode.InvalidOption)).toBe(true);
+    }
+  });
+
+  it('the message names a refused class, never prints its source', () => {
+    class NoNext {
+      reset() {}
+    }
+    expect(construct({ ...lazy, strategy: NoNext })).toThrow(
+      'connback: option "strategy" must be a class with next() and reset() methods (got class NoNext)',
+    );
+  });
+
+  it('a class that inherits next() and reset() is accepted', () => {
+    class Base {
+      next() {
+        return 500;
+      }
+      reset() {}
+    }
+    class Derived extends Base {}
+    const cb = new Connback(new FakeConnector(), { ...lazy, strategy: Derived });
+    expect(cb.options.strategy).toBe(Derived);
+    cb.end();
+  });
+
+  it.each([
+    ['a string that is no jitter', 'half'],
+    ['a number', 0.5],
+  ])('jitter = %s is refused, naming the option', (_, jitter) => {
+    expect(construct({ ...lazy, jitter })).toThrow(/option "jitter"/);
+  });
+});
+
 describe('defaults are those of 0.1.7', () => {
   it('keeps every 0.1.7 default, plus the documented additions', () => {
     const cb = Connback.create(new FakeConnector(), lazy);

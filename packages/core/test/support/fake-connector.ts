@@ -7,6 +7,28 @@ export interface FakeClient {
   closedWithForce: boolean | undefined;
 }
 
+/**
+ * Thenables no well-behaved connector returns (DESIGN.md semantic 16): connback must treat each
+ * as `Promise.resolve` would.
+ * - `then-throws`, `then-getter-throws`: a failed attempt with what they threw;
+ * - `then-resolves-at-once`: `then` calls its resolve callback before returning (with a client);
+ * - `then-resolves-then-throws`: resolves, then throws (the throw must be ignored);
+ * - `then-rejects-at-once`: `then` calls its reject callback before returning;
+ * - `foreign-pending`: a plain thenable over a connect the test settles by hand.
+ */
+export type HostileThenable =
+  | 'then-throws'
+  | 'then-getter-throws'
+  | 'then-resolves-at-once'
+  | 'then-resolves-then-throws'
+  | 'then-rejects-at-once'
+  | 'foreign-pending';
+
+/** An object with the given `then`: a thenable no well-behaved code would write. */
+export function thenable(then: (...args: never[]) => unknown): PromiseLike<never> {
+  return Object.defineProperty({}, 'then', { value: then, enumerable: true }) as PromiseLike<never>;
+}
+
 /** What the next `connect` call does. */
 export type ConnectScript =
   | { kind: 'pending' }
@@ -14,7 +36,8 @@ export type ConnectScript =
   | { kind: 'resolve-sync' }
   | { kind: 'resolve-undefined' }
   | { kind: 'reject'; error: Error }
-  | { kind: 'throw'; error: Error };
+  | { kind: 'throw'; error: Error }
+  | { kind: 'hostile'; how: HostileThenable };
 
 /** A connect call the test settles by hand (or never). */
 export interface PendingConnect {
@@ -43,6 +66,10 @@ export class FakeConnector implements Connector<FakeClient> {
   pingScript: PingScript = 'ok';
   /** Set by a test to run inside `connect`, e.g. to re-enter the Connback. */
   onConnect: ((connback: Connback<FakeClient>) => void) | undefined;
+  /** Set by a test to run inside `close`, after the client was marked closed. */
+  onClose: ((client: FakeClient, force: boolean) => void) | undefined;
+  /** Set by a test to run inside `ping`, before the ping script. */
+  onPing: ((client: FakeClient) => void) | undefined;
   #nextId = 1;
 
   /** Queues what the next connect calls do. */
@@ -85,8 +112,16 @@ export class FakeConnector implements Connector<FakeClient> {
         throw script.error;
       case 'resolve-sync':
         return this.#newClient();
+      case 'hostile':
+        // Typed as a promise: to connback it is one, whatever it does.
+        return this.#hostile(script.how, token) as Promise<FakeClient>;
       default:
+        return this.#promise(script, token);
     }
+  };
+
+  /** A connect that is a promise, settled as the script says or later by the test. */
+  #promise(script: ConnectScript, token: AttemptToken): Promise<FakeClient> {
     return new Promise<FakeClient>((resolve, reject) => {
       const pending: PendingConnect = {
         token,
@@ -110,7 +145,40 @@ export class FakeConnector implements Connector<FakeClient> {
         resolve(undefined as unknown as FakeClient);
       }
     });
-  };
+  }
+
+  #hostile(how: HostileThenable, token: AttemptToken): unknown {
+    switch (how) {
+      case 'then-throws':
+        return thenable(() => {
+          throw new Error('then blew up');
+        });
+      case 'then-getter-throws':
+        return Object.defineProperty({}, 'then', {
+          get() {
+            throw new Error('then getter blew up');
+          },
+        });
+      case 'then-resolves-at-once':
+        return thenable((resolve: (client: FakeClient) => void) => resolve(this.#newClient()));
+      case 'then-resolves-then-throws':
+        return thenable((resolve: (client: FakeClient) => void) => {
+          resolve(this.#newClient());
+          throw new Error('thrown after resolving');
+        });
+      case 'then-rejects-at-once':
+        return thenable((_: unknown, reject: (error: Error) => void) =>
+          reject(new Error('refused by a thenable')),
+        );
+      case 'foreign-pending': {
+        const promise = this.#promise({ kind: 'pending' }, token);
+        return thenable(
+          (onFulfilled: (client: FakeClient) => unknown, onRejected: (e: unknown) => unknown) =>
+            promise.then(onFulfilled, onRejected),
+        );
+      }
+    }
+  }
 
   close = (client: FakeClient, force?: boolean): unknown => {
     this.closes.push({ client, force: force === true });
@@ -118,6 +186,7 @@ export class FakeConnector implements Connector<FakeClient> {
       client.open = false;
       client.closedWithForce = force === true;
     }
+    this.onClose?.(client, force === true);
     switch (this.closeScript) {
       case 'throw':
         throw new Error('close blew up');
@@ -132,6 +201,7 @@ export class FakeConnector implements Connector<FakeClient> {
 
   ping = (client: FakeClient): unknown => {
     this.pings.push(client);
+    this.onPing?.(client);
     if (this.pingScript === 'throw') throw new Error('ping blew up');
     if (this.pingScript === 'reject') return Promise.reject(new Error('ping rejected'));
     return undefined;

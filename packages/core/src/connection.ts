@@ -1,0 +1,128 @@
+import type { Connector } from './connector.js';
+import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
+import { follow, promiseOf } from './results.js';
+import type { Timers } from './timers.js';
+import { trace } from './trace.js';
+
+/** Where a failed close is reported: a throw at once, a rejection later. */
+export interface CloseSink {
+  closeFailed(thrown: unknown): void;
+}
+
+/** What a {@link Connection} tells the state machine. */
+export interface ConnectionHost<T> extends CloseSink {
+  reportThrown(thrown: unknown): void;
+  /** A keepalive tick: time to ping. */
+  pingDue(connection: Connection<T>): void;
+  /** A ping threw (at once, inside {@link Connection.ping}) or rejected (later). */
+  pingFailed(connection: Connection<T>, thrown: unknown): void;
+  /** No heartbeat within a keepalive period of the last ping: the peer is presumed dead. */
+  peerDead(connection: Connection<T>): void;
+}
+
+/**
+ * Closes `client` with the connector. A throw or a rejection (or a thenable that cannot be
+ * followed) goes to the sink, never to the caller (semantics 10 and 16).
+ */
+export function closeClient<T>(
+  connector: Connector<T>,
+  client: T,
+  force: boolean,
+  sink: CloseSink,
+): void {
+  let result: unknown;
+  try {
+    result = connector.close(client, force);
+  } catch (thrown) {
+    sink.closeFailed(thrown);
+    return;
+  }
+  const promise = promiseOf(result);
+  if (promise !== undefined) follow(promise, undefined, (thrown) => sink.closeFailed(thrown));
+}
+
+/**
+ * The live connection, and the `connected` state itself: the client, when it opened, and its
+ * keepalive. Pings go through the connector with the same care as connect: a throw, a rejection
+ * or a hostile thenable is a failed heartbeat reported to the host.
+ */
+export class Connection<T> {
+  readonly name = 'connected';
+  readonly client: T;
+  /** Monotonic time of the connect, for minUptime. */
+  readonly since: number;
+  readonly #host: ConnectionHost<T>;
+  #heartbeat: Heartbeat<Connection<unknown>, T> | undefined;
+
+  // Shared by every connection: the heartbeat's owner is the connection.
+  static readonly #heartbeatHost: HeartbeatHost<Connection<unknown>, unknown> = {
+    ping: (connection) => connection.#host.pingDue(connection),
+    dead: (connection) => connection.#host.peerDead(connection),
+  };
+
+  constructor(client: T, since: number, host: ConnectionHost<T>) {
+    this.client = client;
+    this.since = since;
+    this.#host = host;
+  }
+
+  /**
+   * Whether the connector's `canPing` says this client can be pinged (no `canPing`: yes). A throw
+   * is reported and counts as yes.
+   */
+  pingable(connector: Connector<T>): boolean {
+    try {
+      return connector.canPing?.(this.client) !== false;
+    } catch (thrown) {
+      this.#host.reportThrown(thrown);
+      return true;
+    }
+  }
+
+  /** Starts the keepalive, a ping every `periodMs`. */
+  startKeepalive(periodMs: number, timers: Timers): void {
+    const host = Connection.#heartbeatHost as HeartbeatHost<Connection<unknown>, T>;
+    this.#heartbeat = new Heartbeat(
+      periodMs,
+      host,
+      this as Connection<unknown>,
+      this.client,
+      timers,
+    );
+    this.#heartbeat.start();
+  }
+
+  /** The peer showed it is alive. */
+  beat(): void {
+    this.#heartbeat?.beat();
+  }
+
+  /** Other traffic was sent: the next ping may wait. */
+  postpone(): void {
+    this.#heartbeat?.postpone();
+  }
+
+  /** The connection is no longer live: its keepalive stops for good, the client is closed. */
+  release(connector: Connector<T>, force: boolean): void {
+    this.#heartbeat?.stop();
+    closeClient(connector, this.client, force, this.#host);
+  }
+
+  /** Sends a ping through the connector, if it has one. */
+  ping(connector: Connector<T>): void {
+    const ping = connector.ping;
+    if (trace.enabled) trace('keepalive tick: %s', ping === undefined ? 'no ping method' : 'ping');
+    if (ping === undefined) return;
+    let result: unknown;
+    try {
+      result = ping.call(connector, this.client);
+    } catch (thrown) {
+      this.#host.pingFailed(this, thrown);
+      return;
+    }
+    const promise = promiseOf(result);
+    if (promise !== undefined) {
+      follow(promise, undefined, (thrown) => this.#host.pingFailed(this, thrown));
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import type { Attempt } from './attempt.js';
+import type { Cancellable } from './cancellation.js';
+import type { Connection } from './connection.js';
+import { ConnbackError, ErrorCode, toError } from './errors.js';
+import { Transitions } from './transitions.js';
+import { refuseToken } from './waiters.js';
+
+/**
+ * The state machine behind a {@link Connback}: how each call, each timer and each report of its
+ * helpers (the attempt, the connection, the close, the policy) enters the {@link Transitions}.
+ * Whatever comes in first delivers what the transition under way still owes, then takes effect.
+ */
+export class Machine<T> extends Transitions<T> {
+  /** The eager start, a microtask after the constructor. */
+  autoStart(): void {
+    if (this.autoStarting) this.start();
+  }
+
+  // Each call waits its turn when it must (a call that waited runs the second method itself,
+  // so it never queues again behind the calls after it), then pays what is owed, takes effect,
+  // and lets the calls that waited for it take effect.
+
+  start(): void {
+    if (this.busy) this.wait(() => this.#start());
+    else this.#start();
+  }
+
+  #start(): void {
+    this.pay();
+    this.startStep();
+    this.next();
+  }
+
+  ready(token: Cancellable | undefined): Promise<T> {
+    const refused = refuseToken<T>(token);
+    if (refused !== undefined) return refused;
+    return this.busy ? this.waitPromise(() => this.#ready(token)) : this.#ready(token);
+  }
+
+  #ready(token: Cancellable | undefined): Promise<T> {
+    this.pay();
+    const promise = this.readyStep(token);
+    this.next();
+    return promise;
+  }
+
+  reconnect(token: Cancellable | undefined): Promise<T> {
+    const refused = refuseToken<T>(token);
+    if (refused !== undefined) return refused;
+    return this.busy ? this.waitPromise(() => this.#reconnect(token)) : this.#reconnect(token);
+  }
+
+  #reconnect(token: Cancellable | undefined): Promise<T> {
+    this.pay();
+    const promise = this.reconnectStep(token);
+    this.next();
+    return promise;
+  }
+
+  end(force: boolean): void {
+    if (this.busy) this.wait(() => this.#end(force));
+    else this.#end(force);
+  }
+
+  #end(force: boolean): void {
+    this.pay();
+    this.endStep(force);
+    this.next();
+  }
+
+  reschedulePingTimer(): void {
+    this.#liveFor(undefined)?.postpone();
+  }
+
+  // A feed names the connection that was live when it was made, even when it waits its turn.
+  feedError(error: Error, client: T | undefined): void {
+    const live = this.#liveFor(client);
+    if (live !== undefined) this.#feed(this.dropStep, live, toError(error));
+  }
+
+  feedClose(hasError: boolean, client: T | undefined): void {
+    const live = this.#liveFor(client);
+    if (live !== undefined) this.#feed(this.closedStep, live, hasError);
+  }
+
+  #feed<A>(step: (live: Connection<T>, a: A) => void, live: Connection<T>, a: A): void {
+    if (this.busy) this.wait(() => this.#fed(step, live, a));
+    else this.#fed(step, live, a);
+  }
+
+  #fed<A>(step: (live: Connection<T>, a: A) => void, live: Connection<T>, a: A): void {
+    this.pay();
+    step.call(this, live, a);
+    this.next();
+  }
+
+  feedHeartbeat(client: T | undefined): void {
+    this.#liveFor(client)?.beat();
+  }
+
+  /** The live connection, if `client` is its client or not given. */
+  #liveFor(client: T | undefined): Connection<T> | undefined {
+    const s = this.current;
+    return s.name === 'connected' && (client === undefined || client === s.client) ? s : undefined;
+  }
+
+  /**
+   * Reports what user code threw through `onerror`, at once (it is not part of any transition's
+   * announcement); built only if someone listens.
+   */
+  reportThrown(thrown: unknown, what = 'an event listener'): void {
+    const channel = this.heard;
+    if (channel === undefined) return;
+    const message = `${what} threw: ${toError(thrown).message}`;
+    channel.fire(new ConnbackError(ErrorCode.ListenerFailed, message, { cause: thrown }));
+  }
+
+  /** `connector.close` threw or rejected: reported at once. */
+  closeFailed(thrown: unknown): void {
+    this.heard?.fire(new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }));
+  }
+
+  /** Connect gave a client or an error: at once, inside `#begin`, or later from its promise. */
+  settled(attempt: Attempt<T>, client: T | undefined, error: Error | undefined): void {
+    this.deliver();
+    if (error === undefined) this.connectGave(attempt, client);
+    else this.attemptRefused(attempt, error);
+  }
+
+  timedOut(attempt: Attempt<T>): void {
+    this.deliver();
+    const ms = this.options.connectTimeout;
+    const error = new ConnbackError(ErrorCode.ConnectTimeout, `connect timed out after ${ms} ms`);
+    this.timedOutStep(attempt, error);
+  }
+
+  pingDue(connection: Connection<T>): void {
+    this.deliver();
+    this.pingStep(connection);
+  }
+
+  /** The ping threw (inside the tick) or rejected (later). */
+  pingFailed(connection: Connection<T>, thrown: unknown): void {
+    this.deliver();
+    this.pingFailedStep(connection, thrown);
+  }
+
+  peerDead(connection: Connection<T>): void {
+    this.deliver();
+    this.peerDeadStep(connection);
+  }
+}

@@ -1,0 +1,66 @@
+import type { ConnbackState, InternalState } from './state.js';
+import type { Timers } from './timers.js';
+
+/** The second argument of `onconnect`: tells the first connect from a reconnect. */
+export interface ConnectInfo {
+  /** False for the first connect of this Connback, true for every later one. */
+  readonly reconnect: boolean;
+  /** Number of the attempt that connected, within its outage (1 for the first). */
+  readonly attempt: number;
+}
+
+/** A snapshot of a Connback's counters, as `stats` returns it. */
+export interface ConnbackStats {
+  readonly state: ConnbackState;
+  /** Attempts made over the Connback's life. */
+  readonly attempts: number;
+  /**
+   * Attempts counted toward `maxNumOfAttempts`: those of the current outage. The count starts over
+   * when a connection that stayed up `minUptime` closes, and on `reconnect()`.
+   */
+  readonly outageAttempts: number;
+  /** Attempts that failed (rejected, threw, timed out). */
+  readonly failedAttempts: number;
+  /** Successful connects, the first included. */
+  readonly connects: number;
+  /** Successful connects after the first. */
+  readonly reconnects: number;
+  /** Live connections that were lost (not counting `end()` and `reconnect()`). */
+  readonly drops: number;
+  /** The last error of an attempt or a connection, if any. */
+  readonly lastError: Error | undefined;
+  /** When the current connection opened; undefined while not connected. */
+  readonly connectedSince: Date | undefined;
+  /** The backoff delay (ms) of the wait in progress; undefined when not waiting. */
+  readonly nextDelay: number | undefined;
+}
+
+/** The counters behind {@link ConnbackStats}, kept by the state machine. */
+export class Counters {
+  attempts = 0;
+  failedAttempts = 0;
+  connects = 0;
+  drops = 0;
+  lastError: Error | undefined;
+  /** The delay of the last backoff wait armed. */
+  nextDelay: number | undefined;
+
+  /** A snapshot, taken in `state` with `outageAttempts` counted in the current outage. */
+  snapshot<T>(state: InternalState<T>, outageAttempts: number, timers: Timers): ConnbackStats {
+    return {
+      state: state.name,
+      attempts: this.attempts,
+      outageAttempts,
+      failedAttempts: this.failedAttempts,
+      connects: this.connects,
+      reconnects: Math.max(0, this.connects - 1),
+      drops: this.drops,
+      lastError: this.lastError,
+      connectedSince:
+        state.name === 'connected'
+          ? new Date(Date.now() - (timers.now() - state.since))
+          : undefined,
+      nextDelay: state.name === 'offline' && state.timer !== undefined ? this.nextDelay : undefined,
+    };
+  }
+}

@@ -1,0 +1,409 @@
+import { Announcer } from './announcer.js';
+import { Attempt, type AttemptHost } from './attempt.js';
+import { BackoffPolicy, type PolicySink } from './backoff.js';
+import type { Cancellable } from './cancellation.js';
+import type { Connback } from './connback.js';
+import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
+import type { Connector } from './connector.js';
+import { ConnbackError, ErrorCode } from './errors.js';
+import type { ResolvedConnbackOptions } from './options.js';
+import type { ConnbackState, InternalState } from './state.js';
+import { type ConnbackStats, Counters } from './stats.js';
+import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
+import { trace } from './trace.js';
+import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
+
+type Offline = { readonly name: 'offline'; timer: unknown };
+
+// The states that own nothing are shared by every Connback.
+const IDLE: { readonly name: 'idle' } = Object.freeze({ name: 'idle' });
+const ENDING: { readonly name: 'ending' } = Object.freeze({ name: 'ending' });
+const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
+
+/**
+ * The state of a Connback and every transition of it (the table is in `state.ts`); the
+ * {@link Machine} on top says how calls, timers and reports get here.
+ *
+ * Every transition runs the same way (DESIGN.md semantic 15): store the new state; post what it
+ * announces (`onstatechange`, its event, the waiting promises) to the {@link Outbox}; release what
+ * the old state held (`#release`: the attempt's token fires, the client is closed); deliver the
+ * outbox; then go on only if the state is still the one it stored (`#still`). User code may call
+ * back in at any of those points; the call first delivers what is owed, then takes effect at
+ * once, and the transition it interrupted stops at its next check.
+ */
+export abstract class Transitions<T>
+  extends Announcer<T>
+  implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink
+{
+  readonly #connback: Connback<T>;
+  readonly #connector: Connector<T>;
+  readonly #options: ResolvedConnbackOptions;
+  readonly #policy: BackoffPolicy;
+  readonly #timers: Timers;
+  #state: InternalState<T> = IDLE;
+  /** The eager start is still to come. */
+  #autoStart: boolean;
+  /** An outage is under way: onoffline fired and no connect since. */
+  #outage = false;
+  /** Bumped by each `reconnect()`; scopes the token that may stop its chain of attempts. */
+  #chain = 0;
+  #waiters: Waiters<T> | undefined;
+  readonly #counters = new Counters();
+
+  // The timer's argument is the machine: a backoff wait allocates no callback of its own.
+  static #backoffFired(owner: Transitions<unknown>): void {
+    const s = owner.#state;
+    if (s.name !== 'offline' || s.timer === undefined) return;
+    s.timer = undefined;
+    owner.deliver();
+    if (owner.#state === s) owner.#begin(true);
+  }
+
+  constructor(connback: Connback<T>, connector: Connector<T>, options: ResolvedConnbackOptions) {
+    super();
+    this.#connback = connback;
+    this.#connector = connector;
+    this.#options = options;
+    this.#policy = new BackoffPolicy(options);
+    this.#timers = options.unref ? UNREFED_TIMERS : TIMERS;
+    this.#autoStart = !options.lazyConnect;
+  }
+
+  abstract settled(attempt: Attempt<T>, client: T | undefined, error: Error | undefined): void;
+  abstract timedOut(attempt: Attempt<T>): void;
+  abstract pingDue(connection: Connection<T>): void;
+  abstract pingFailed(connection: Connection<T>, thrown: unknown): void;
+  abstract peerDead(connection: Connection<T>): void;
+  abstract closeFailed(thrown: unknown): void;
+
+  get options(): ResolvedConnbackOptions {
+    return this.#options;
+  }
+
+  /** The state with its data. */
+  get current(): InternalState<T> {
+    return this.#state;
+  }
+
+  /** The eager start is still to come. */
+  get autoStarting(): boolean {
+    return this.#autoStart;
+  }
+
+  stats(): ConnbackStats {
+    return this.#counters.snapshot(this.#state, this.#policy.attempts, this.#timers);
+  }
+
+  /** Delivers, then tells whether `state` is still the current state. */
+  #still(state: InternalState<T>): boolean {
+    this.deliver();
+    return this.#state === state;
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  protected startStep(): void {
+    this.#autoStart = false;
+    if (this.#state.name !== 'idle') return;
+    this.#policy.reset();
+    this.#begin(false);
+  }
+
+  protected readyStep(token: Cancellable | undefined): Promise<T> {
+    const s = this.#state;
+    if (s.name === 'connected') return Promise.resolve(s.client);
+    if (s.name === 'ended') return rejected(endedError());
+    if (s.name === 'failed') return rejected(s.error);
+    const promise = this.#wait(token, undefined);
+    if (s.name === 'idle') this.startStep();
+    return promise;
+  }
+
+  /**
+   * While `end()` runs, a call (from its listeners, the token's, `connector.close`) waits until
+   * onend fired: `ending` is the only state a transition leaves by itself, with no check between.
+   */
+  protected get ending(): boolean {
+    return this.#state.name === 'ending';
+  }
+
+  protected reconnectStep(token: Cancellable | undefined): Promise<T> {
+    this.#autoStart = false;
+    const chain = ++this.#chain;
+    const stop = token === undefined ? undefined : () => this.#stop(chain);
+    const promise = this.#wait(token, stop);
+    this.#policy.reset();
+    const s = this.#state;
+    if (s.name === 'connected') {
+      this.dropStep(s, undefined, false, true);
+    } else {
+      // From idle, ended or failed a fresh episode; connecting or offline stay in the outage.
+      if (s.name !== 'connecting' && s.name !== 'offline') this.#outage = false;
+      this.#begin(true);
+    }
+    return promise;
+  }
+
+  protected endStep(force: boolean): void {
+    const prev = this.#state;
+    if (prev.name === 'ending' || prev.name === 'ended') return;
+    if (trace.enabled) trace('end(%s)', force ? 'force' : '');
+    this.#autoStart = false;
+    this.#outage = false;
+    this.#state = ENDING;
+    this.#announce(prev.name, 'ending');
+    if (prev.name === 'connected') this.post(this.channels?.close, false);
+    this.#release(prev, ErrorCode.Ended, force);
+    this.deliver();
+    // Nothing moves the state on while it is `ending`: reconnect() waits, the rest is a no-op.
+    this.#state = ENDED;
+    this.#announce('ending', 'ended');
+    if (this.#waiters !== undefined && this.#waiters.size > 0) {
+      this.postCall(rejectWaiters, this.#waiters, endedError);
+    }
+    this.post(this.channels?.end);
+    this.deliver();
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  /** A new attempt; `announce` when onreconnect tells of it (all but a start's first). */
+  #begin(announce: boolean): void {
+    const prev = this.#state;
+    const attempt = new Attempt<T>(this.#policy.recordAttempt(), announce, this);
+    const all = ++this.#counters.attempts;
+    this.#state = attempt;
+    if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
+    if (this.#options.connectTimeout > 0) attempt.arm(this.#timers, this.#options.connectTimeout);
+    this.#announce(prev.name, 'connecting');
+    if (announce) this.post(this.channels?.reconnect);
+    this.#release(prev, ErrorCode.Cancelled, true);
+    if (this.#still(attempt)) attempt.connect(this.#connector, this.#connback);
+  }
+
+  protected connectGave(attempt: Attempt<T>, client: T | undefined): void {
+    if (this.#state !== attempt) {
+      // Cancelled by a timeout, end() or reconnect(): a late client is closed and never used.
+      if (client !== undefined && client !== null) closeClient(this.#connector, client, true, this);
+      return;
+    }
+    attempt.settled = true;
+    if (client === undefined || client === null) {
+      this.#attemptFailed(new ConnbackError(ErrorCode.NoClient));
+    } else {
+      this.#connected(attempt, client);
+    }
+  }
+
+  /** A late rejection is swallowed: the attempt was counted already, or abandoned. */
+  protected attemptRefused(attempt: Attempt<T>, error: Error): void {
+    if (this.#state !== attempt) return;
+    attempt.settled = true;
+    this.#attemptFailed(error);
+  }
+
+  protected timedOutStep(attempt: Attempt<T>, error: Error): void {
+    if (this.#state === attempt) this.#attemptFailed(error);
+  }
+
+  /** The attempt in flight failed; one that timed out has not settled and its token fires. */
+  #attemptFailed(error: Error): void {
+    const prev = this.#state;
+    if (trace.enabled) trace('attempt failed: %s', error.message);
+    this.#counters.failedAttempts += 1;
+    this.#counters.lastError = error;
+    this.#policy.failed(error);
+    const offline: Offline = { name: 'offline', timer: undefined };
+    this.#state = offline;
+    this.#announce('connecting', 'offline');
+    this.post(this.channels?.error, error);
+    this.#release(prev, error, true);
+    if (this.#still(offline)) this.#carryOn(offline, error, !this.#policy.exhausted);
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  #connected(attempt: Attempt<T>, client: T): void {
+    const prev = this.#state;
+    const connection = new Connection(client, this.#timers.now(), this);
+    const reconnect = this.#counters.connects > 0;
+    this.#counters.connects += 1;
+    this.#outage = false;
+    this.#state = connection;
+    this.#announce('connecting', 'connected');
+    if (this.#waiters !== undefined && this.#waiters.size > 0) {
+      this.postCall(resolveWaiters, this.#waiters, client);
+    }
+    const channel = this.channels?.connect;
+    if (channel?.listening) this.post(channel, client, { reconnect, attempt: attempt.number });
+    this.#release(prev, ErrorCode.Cancelled, true);
+    // canPing is the connector's code: it may have ended the connection already.
+    const period = this.#options.keepalive * 1000;
+    if (period > 0 && connection.pingable(this.#connector) && this.#state === connection) {
+      connection.startKeepalive(period, this.#timers);
+    }
+    this.deliver();
+  }
+
+  protected closedStep(connection: Connection<T>, hasError: boolean): void {
+    this.dropStep(connection, undefined, hasError);
+  }
+
+  /**
+   * The live connection is gone (or replaced by `reconnect()`, `requested`): release the client,
+   * report what happened to it, then reconnect unless a call made meanwhile moved the state on.
+   */
+  protected dropStep(
+    prev: Connection<T>,
+    error: Error | undefined,
+    hasError = true,
+    requested = false,
+  ): void {
+    if (this.#state !== prev) return;
+    if (trace.enabled) {
+      trace('connection %s: %s', requested ? 'replaced' : 'lost', error?.message ?? 'closed');
+    }
+    if (!requested) {
+      this.#counters.drops += 1;
+      this.#policy.connectionClosed(this.#timers.now() - prev.since);
+    }
+    if (error !== undefined) {
+      this.#counters.lastError = error;
+      this.#policy.failed(error);
+    }
+    const offline: Offline = { name: 'offline', timer: undefined };
+    this.#state = offline;
+    this.#announce('connected', 'offline');
+    if (error !== undefined) this.post(this.channels?.error, error);
+    this.post(this.channels?.close, hasError);
+    this.#release(prev, ErrorCode.Cancelled, true);
+    if (!this.#still(offline)) return;
+    if (!requested) this.#carryOn(offline, error, error !== undefined);
+    else if (this.#enterOutage(offline)) this.#begin(true);
+  }
+
+  protected pingStep(connection: Connection<T>): void {
+    if (this.#state === connection) connection.ping(this.#connector);
+  }
+
+  /** A failed ping is a failed heartbeat; ignored when the connection is no longer live. */
+  protected pingFailedStep(connection: Connection<T>, thrown: unknown): void {
+    const error = new ConnbackError(ErrorCode.PingFailed, undefined, { cause: thrown });
+    this.dropStep(connection, error);
+  }
+
+  protected peerDeadStep(connection: Connection<T>): void {
+    if (trace.enabled)
+      trace('no heartbeat within a keepalive period of the ping: the peer is dead');
+    const seconds = this.#options.keepalive;
+    const error = new ConnbackError(
+      ErrorCode.KeepaliveTimeout,
+      `no heartbeat within ${seconds} s of a ping (keepalive ${seconds} s)`,
+    );
+    this.dropStep(connection, error);
+  }
+
+  // ---------------------------------------------------------------- outages
+
+  /** Announces a new outage (once per outage); false when a call moved the state on. */
+  #enterOutage(offline: Offline): boolean {
+    if (this.#outage) return true;
+    this.#outage = true;
+    this.post(this.channels?.offline);
+    return this.#still(offline);
+  }
+
+  /** After a loss: `onoffline` if new, the retry predicates, then fail or wait the backoff delay. */
+  #carryOn(offline: Offline, error: Error | undefined, askRetry: boolean): void {
+    if (!this.#enterOutage(offline)) return;
+    if (askRetry && error !== undefined) {
+      const allowed = this.#policy.allows(error, this.#connector, this);
+      if (!this.#still(offline)) return;
+      if (!allowed) {
+        this.#fail(error, new ConnbackError(ErrorCode.RetryDeclined, undefined, { cause: error }));
+        return;
+      }
+    }
+    const exhausted = this.#policy.giveUp(error);
+    if (exhausted !== undefined) {
+      this.#fail(exhausted.cause as Error, exhausted);
+      return;
+    }
+    // The strategy and the jitter may be user code too.
+    const delay = this.#policy.nextDelay(this);
+    if (!this.#still(offline)) return;
+    if (trace.enabled) trace('next attempt in %d ms', delay);
+    if (delay === 0) {
+      this.#begin(true);
+      return;
+    }
+    this.#counters.nextDelay = delay;
+    offline.timer = this.#timers.set(
+      Transitions.#backoffFired,
+      delay,
+      this as Transitions<unknown>,
+    );
+  }
+
+  #fail(lastError: Error, reason: ConnbackError): void {
+    const prev = this.#state;
+    if (trace.enabled) trace('giving up: %s (last error: %s)', reason.message, lastError.message);
+    this.#outage = false;
+    this.#state = { name: 'failed', error: reason };
+    this.#announce(prev.name, 'failed');
+    if (this.#waiters !== undefined && this.#waiters.size > 0) {
+      this.postCall(rejectWaiters, this.#waiters, reason);
+    }
+    this.post(this.channels?.fail, lastError, reason);
+    this.#release(prev, ErrorCode.Cancelled, true);
+    this.deliver();
+  }
+
+  /** The token of the `reconnect(token)` that started chain `chain` fired: back to idle. */
+  #stop(chain: number): void {
+    if (this.busy) this.wait(() => this.#stopped(chain));
+    else this.#stopped(chain);
+  }
+
+  #stopped(chain: number): void {
+    this.pay();
+    const prev = this.#state;
+    if (chain !== this.#chain || (prev.name !== 'connecting' && prev.name !== 'offline')) return;
+    this.#outage = false;
+    this.#state = IDLE;
+    this.#announce(prev.name, 'idle');
+    this.#release(prev, ErrorCode.Cancelled, true);
+    this.deliver();
+    this.next();
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  /** Releases what a state that was just left owned: its timer, its token, its client. */
+  #release(state: InternalState<T>, reason: Error | ErrorCode, force: boolean): void {
+    switch (state.name) {
+      case 'connecting':
+        state.release(this.#timers, reason);
+        break;
+      case 'connected':
+        state.release(this.#connector, force);
+        break;
+      case 'offline':
+        if (state.timer !== undefined) this.#timers.clear(state.timer);
+        state.timer = undefined;
+        break;
+      default:
+    }
+  }
+
+  #announce(from: ConnbackState, to: ConnbackState): void {
+    if (trace.enabled) trace('%s → %s', from, to);
+    const channel = this.channels?.state;
+    if (channel?.listening) this.post(channel, { from, to });
+  }
+
+  #wait(token: Cancellable | undefined, stop: (() => void) | undefined): Promise<T> {
+    this.#waiters ??= new Waiters();
+    return this.#waiters.wait(token, stop);
+  }
+}

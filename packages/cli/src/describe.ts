@@ -62,12 +62,12 @@ export function certificateHint(error: unknown): string {
   if (!isCertificateError(error)) return '';
   const code = codeOf(error) ?? '';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
-    return 'the certificate is for another name: --servername NAME checks it against NAME (-k skips verification)';
+    return 'the certificate is for another name: --servername NAME checks it against NAME, or skip verification with -k';
   }
   if (UNTRUSTED_ISSUER.has(code)) {
-    return "the server's certificate is not signed by a CA this system trusts: give that CA with --ca FILE (or NODE_EXTRA_CA_CERTS=FILE; -k skips verification)";
+    return "the server's certificate is not signed by a CA this system trusts: give that CA with --ca FILE or NODE_EXTRA_CA_CERTS=FILE, or skip verification with -k";
   }
-  return 'see --ca, --servername, or -k to skip verification';
+  return 'see --ca and --servername, or skip verification with -k';
 }
 
 /**

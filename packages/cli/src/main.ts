@@ -41,7 +41,7 @@ function withTlsPolicy(options: ConnbackOptions, flags: TlsFlags | undefined): C
 }
 
 const INSECURE_WARNING =
-  "-k: the server's certificate is not verified; anyone on the way can read and change the data";
+  "-k (--insecure): the server's certificate is not verified; anyone on the way can read and change the data";
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -211,7 +211,7 @@ export class Reporter {
     if (this.#mode !== 'plain') return;
     const hint = certificateHint(error);
     this.#line(
-      `cannot connect to ${display}: ${describe(error)}; retrying${hint === '' ? '' : ` (${hint})`}`,
+      `cannot connect to ${display}: ${describe(error)}; retrying${hint === '' ? '' : `; ${hint}`}`,
     );
   }
 

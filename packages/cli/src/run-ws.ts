@@ -135,8 +135,14 @@ export function runWs(
         socket.readyState === ReadyState.OPEN &&
         ws.bufferedAmount === 0;
       if (!flushed) return;
+      clearInterval(poll);
       reporter.event('end', 'standard input ended and every message was sent');
-      connback.onend(() => finish(ExitCode.Ok));
+      // The exit waits for the closing handshake (the connector's closeTimeout bounds it): what
+      // the server sent before its close frame, replies to the last lines included, is printed.
+      connback.onend(() => {
+        if (socket.readyState === ReadyState.CLOSED) finish(ExitCode.Ok);
+        else socket.addEventListener('close', () => finish(ExitCode.Ok));
+      });
       connback.end();
     };
 
@@ -150,9 +156,12 @@ export function runWs(
     connback.onconnect((socket) => {
       current = socket;
       socket.addEventListener('message', onMessage);
+      socket.addEventListener('close', () => socket.removeEventListener('message', onMessage));
     });
     connback.onclose(() => {
-      current?.removeEventListener('message', onMessage);
+      // A drop: nothing more of that socket counts. Our own end (state ending) keeps reading
+      // until the socket has closed.
+      if (connback.state !== 'ending') current?.removeEventListener('message', onMessage);
       current = undefined;
     });
     connback.onfail(() => finish(ExitCode.Failed));

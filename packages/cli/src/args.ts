@@ -252,7 +252,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         `demo takes no connection options (only --json, --quiet or --verbose), not --${given[0]}`,
       );
     }
-    return { kind: 'demo', report };
+    // The demo is there to show the lifecycle: every event, unless --quiet or --json.
+    return { kind: 'demo', report: report === 'plain' ? 'verbose' : report };
   }
 
   const options: Record<string, unknown> = {};

@@ -45,17 +45,20 @@ function certificate(flag: string, path: string): Buffer {
   return data;
 }
 
+/** PKCS#8 and the older OpenSSL headers of an encrypted key (OpenSSL's error codes for it vary). */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 function privateKey(path: string): Buffer {
   const data = read('key', path);
+  if (ENCRYPTED_KEY.test(data.toString('latin1'))) {
+    throw new UsageError(
+      `--key ${path}: the key is encrypted, and connback takes no passphrase (decrypt it with openssl pkey)`,
+    );
+  }
   try {
     createPrivateKey(data);
-  } catch (error) {
-    const encrypted = codeOf(error) === 'ERR_MISSING_PASSPHRASE';
-    throw new UsageError(
-      encrypted
-        ? `--key ${path}: the key is encrypted, and connback takes no passphrase (decrypt it with openssl pkey)`
-        : `--key ${path}: no PEM private key in the file`,
-    );
+  } catch {
+    throw new UsageError(`--key ${path}: no PEM private key in the file`);
   }
   return data;
 }

@@ -18,6 +18,8 @@ export interface TestCerts {
   readonly clientKey: string;
   /** A text file that holds no certificate. */
   readonly notPem: string;
+  /** A private key encrypted with a passphrase. */
+  readonly encryptedKey: string;
   /** The PEM contents of a file above. */
   pem(file: string): Buffer;
 }
@@ -89,6 +91,18 @@ export function makeCerts(): TestCerts {
       'client.pem',
     ]);
     writeFileSync(path.join(dir, 'not.pem'), 'this is not a certificate\n');
+    openssl(dir, [
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-aes-128-cbc',
+      '-pass',
+      'pass:connback',
+      '-out',
+      'encrypted.key',
+    ]);
     const file = (name: string) => path.join(dir, name);
     return {
       dir,
@@ -100,6 +114,7 @@ export function makeCerts(): TestCerts {
       clientCert: file('client.pem'),
       clientKey: file('client.key'),
       notPem: file('not.pem'),
+      encryptedKey: file('encrypted.key'),
       pem: (name) => readFileSync(name),
     };
   } catch (error) {

@@ -233,6 +233,10 @@ describe('connback tls://: --servername, --cert and --key', () => {
       "the key is not the certificate's",
     ],
     [
+      (c: TestCerts) => ['--cert', c.clientCert, '--key', c.encryptedKey],
+      'encrypted.key: the key is encrypted',
+    ],
+    [
       (c: TestCerts) => ['--key', c.clientKey, '--cert', `${c.dir}/missing.pem`],
       'missing.pem: cannot read the file (no such file)',
     ],

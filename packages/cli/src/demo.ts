@@ -3,7 +3,7 @@ import { createTcpStream } from '@connback/tcp';
 import { DemoServer } from './demo-server.js';
 import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
-import { guardRun } from './session.js';
+import { guardRun } from './run-guard.js';
 
 /** One line of the demo's schedule: at `at` ms, the server does `act`. */
 interface Step {

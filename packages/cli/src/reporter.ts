@@ -97,6 +97,11 @@ export class Reporter {
     this.#statusLine?.show(safeLine(text));
   }
 
+  /** True when a live status line is kept on the terminal. */
+  get live(): boolean {
+    return this.#statusLine !== undefined;
+  }
+
   /** Data was written to standard output (to keep lifecycle lines off a half-written line). */
   dataWritten(chunk: string | Uint8Array): void {
     if (!this.#sharedTerminal || chunk.length === 0) return;

@@ -3,7 +3,7 @@ import type { ConnbackOptions } from '@connback/core';
 import { createTcpStream, type TcpStreamOptions } from '@connback/tcp';
 import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
-import { guardRun } from './session.js';
+import { guardRun } from './run-guard.js';
 import type { Target } from './target.js';
 import type { TlsConnectOptions } from './tls-files.js';
 

@@ -11,7 +11,7 @@ import {
 import { WebSocket } from 'ws';
 import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
-import { guardRun } from './session.js';
+import { guardRun } from './run-guard.js';
 import type { Target } from './target.js';
 import type { TlsConnectOptions } from './tls-files.js';
 

@@ -132,7 +132,7 @@ export class StatusLine {
     this.#out.off?.('resize', this.#onResize);
     this.#rows = 0;
     if (this.#reserve()) this.#draw();
-    else this.#write(FULL_REGION);
+    else this.#write(`${SAVE}${FULL_REGION}${RESTORE}`);
   }
 
   #write(text: string): void {

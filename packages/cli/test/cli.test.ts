@@ -83,7 +83,15 @@ describe('connback <url>: usage (exit 2)', () => {
       '--jitter',
       '--min-uptime',
       '--quiet',
+      '--verbose',
       '--json',
+      '--ca',
+      '--cert',
+      '--key',
+      '--servername',
+      '--insecure',
+      '--retry-cert-errors',
+      'NODE_EXTRA_CA_CERTS',
     ]) {
       expect(help.stdout).toContain(flag);
     }

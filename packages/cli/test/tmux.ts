@@ -31,7 +31,7 @@ export interface TerminalRun {
   transcript(): Promise<string[]>;
   /** The scroll region, as 0-based [top, bottom] rows. */
   region(): Promise<[number, number]>;
-  /** Types `text` (as keystrokes), then Enter. */
+  /** Types `text` and Enter (as keystrokes, in one write to the terminal). */
   typeLine(text: string): Promise<void>;
   /** Presses a key as tmux names it: `C-c`, `C-d`, `Enter`. */
   press(key: string): Promise<void>;
@@ -157,8 +157,9 @@ export async function startTerminal(
       return [top ?? Number.NaN, bottom ?? Number.NaN];
     },
     typeLine: async (text) => {
-      await tmux('send-keys', '-t', 'cli', '-l', text);
-      await tmux('send-keys', '-t', 'cli', 'Enter');
+      // One write, as a person's line reaches the terminal by the time they press Enter: sent in
+      // two, a lifecycle line printed in between would follow the half-typed text on its row.
+      await tmux('send-keys', '-t', 'cli', '-l', `${text}\r`);
     },
     press: async (key) => {
       await tmux('send-keys', '-t', 'cli', key);

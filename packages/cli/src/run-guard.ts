@@ -27,10 +27,14 @@ export function guardRun(io: CliIo, reporter: Reporter, ends: RunEnds): () => vo
   // Stays after the run: an EPIPE can still arrive while the process exits, and without a
   // listener it would be an uncaught exception.
   io.stdout.on('error', (error: Error) => ends.outputClosed(isClosedOutput(error), error));
-  const stopSuspend = io.onSuspend?.(
-    () => reporter.suspend(),
-    () => reporter.resume(),
-  );
+  // Only with a status row to give back: a SIGTSTP listener would also catch the signal where the
+  // kernel discards it (an orphaned process group), and stop for good.
+  const stopSuspend = reporter.live
+    ? io.onSuspend?.(
+        () => reporter.suspend(),
+        () => reporter.resume(),
+      )
+    : undefined;
   const stopExit = io.onExit?.(() => reporter.close());
   return () => {
     stopInterrupt();

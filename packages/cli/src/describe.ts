@@ -75,8 +75,14 @@ export function certificateHint(error: unknown): string {
  * already; a WebSocket close without a close frame (1006) said as what it means.
  */
 export function describe(error: unknown): string {
-  if (closeCodeOf(error) === NO_CLOSE_FRAME)
+  if (closeCodeOf(error) === NO_CLOSE_FRAME) {
     return 'closed without a close frame (connection lost)';
+  }
+  return messageWithCode(error);
+}
+
+/** The message of an error with its code in front when the message does not hold it already. */
+export function messageWithCode(error: unknown): string {
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   return code === undefined || message.includes(code) ? message : `${code}: ${message}`;

@@ -1,5 +1,5 @@
 import { type Connback, type ConnbackError, ErrorCode } from '@connback/core';
-import { certificateHint, codeOf, describe, kindOf } from './describe.js';
+import { certificateHint, codeOf, describe, kindOf, messageWithCode } from './describe.js';
 import { safeJson, safeLine } from './sanitize.js';
 import { StatusLine, type TerminalStream } from './status-line.js';
 
@@ -74,7 +74,7 @@ export class Reporter {
     this.#line(text);
   }
 
-  /** A warning, once per call: a plain `warning: …` line, or a `warning` JSON event. */
+  /** A warning: a plain `warning: …` line (none with --quiet), or a `warning` JSON event. */
   warn(text: string): void {
     this.event('warning', `warning: ${text}`, { message: text });
   }
@@ -204,7 +204,8 @@ export class Reporter {
         reason,
         failText(connback, display, lastError, reason),
         { lastCode: codeOf(lastError) },
-        `giving up: ${describe(reason)} (last error: ${describe(lastError)})`,
+        // --json keeps the messages as the errors say them.
+        `giving up: ${messageWithCode(reason)} (last error: ${messageWithCode(lastError)})`,
       );
     });
   }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTcpStream } from '@connback/tcp';
 import { DemoServer } from './demo-server.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
+import { guardRun } from './run-guard.js';
 
 /** One line of the demo's schedule: at `at` ms, the server does `act`. */
 interface Step {
@@ -71,12 +72,22 @@ export async function runDemo(io: CliIo, reporter: Reporter): Promise<number> {
     streamError = error;
   });
 
-  // Ctrl-C stops the schedule and the client at once.
+  // Ctrl-C, or standard output closed by its reader, stops the schedule and the client at once.
   const interrupt = new AbortController();
   const { signal } = interrupt;
-  const stopInterrupt = io.onInterrupt(() => {
+  let stoppedWith: number = ExitCode.Ok;
+  const stop = (code: number) => {
+    if (signal.aborted) return;
+    stoppedWith = code;
     interrupt.abort();
     stream.destroy();
+  };
+  const release = guardRun(io, reporter, {
+    interrupted: (stopSignal) => stop(exitCodeOf(stopSignal)),
+    outputClosed: (quiet, error) => {
+      if (!quiet) streamError = error;
+      stop(quiet ? ExitCode.Ok : ExitCode.Failed);
+    },
   });
   const start = Date.now();
   const steps = SCHEDULE.map((step) =>
@@ -99,11 +110,10 @@ export async function runDemo(io: CliIo, reporter: Reporter): Promise<number> {
   }
   await Promise.all(steps);
   if (signal.aborted) {
-    stopInterrupt();
+    release();
     await server.close();
-    reporter.event('interrupt', 'interrupted');
-    reporter.close();
-    return ExitCode.Interrupted;
+    if (streamError !== undefined) reporter.fatal(streamError);
+    return stoppedWith;
   }
   // Let the last acks come back, then end: the stream flushes, the Connback ends gracefully.
   await sleep(500);
@@ -113,9 +123,8 @@ export async function runDemo(io: CliIo, reporter: Reporter): Promise<number> {
   });
   stream.end();
   await ended;
-  stopInterrupt();
+  release();
   await server.close();
-  reporter.close();
 
   const stats = connback.stats;
   const delivered = server.received.size;

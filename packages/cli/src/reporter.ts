@@ -1,9 +1,17 @@
-import type { Connback, ConnbackError } from '@connback/core';
-import type { ReportMode } from './args.js';
+import { type Connback, type ConnbackError, ErrorCode } from '@connback/core';
+import { certificateHint, codeOf, describe, kindOf, messageWithCode } from './describe.js';
 import { safeJson, safeLine } from './sanitize.js';
+import { StatusLine, type TerminalStream } from './status-line.js';
+
+/**
+ * How the lifecycle is reported on standard error: `plain` lines for what matters (connected,
+ * lost, reconnected, giving up, the first error of a kind), `verbose` adds every state change,
+ * attempt and error, `json` every event as a JSON line, `quiet` only what ends the command.
+ */
+export type ReportMode = 'plain' | 'verbose' | 'json' | 'quiet';
 
 /** Where the reporter writes, and whether it is a terminal (for the live status line). */
-export interface ReportStream {
+export interface ReportStream extends TerminalStream {
   write(text: string): unknown;
   readonly isTTY?: boolean | undefined;
 }
@@ -11,84 +19,138 @@ export interface ReportStream {
 /** The fields of one `--json` line besides `time` and `event`. */
 export type ReportFields = Record<string, string | number | boolean | undefined>;
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
+/** Which plain mode shows an event: every one but quiet, or only verbose. */
+export type ReportLevel = 'normal' | 'verbose';
 
-function describe(error: unknown): string {
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return code === undefined || message.includes(code) ? message : `${code}: ${message}`;
+/** Options of {@link Reporter}. */
+export interface ReporterOptions {
+  /**
+   * Standard output is the same terminal: a line that follows data not ending with a line feed
+   * starts on a line of its own.
+   * @default false
+   */
+  readonly sharedTerminal?: boolean | undefined;
 }
 
 /**
- * Tells what a Connback does, on standard error: plain lines, one JSON object per line
- * (`--json`), or nothing but fatal errors (`--quiet`). On a terminal, plain mode keeps a one-line
- * live status (state, reconnects, the wait before the next attempt) under the lines it prints.
- * Whatever it prints has credentials hidden; plain lines have control characters escaped (error
- * messages and close reasons come from the peer).
+ * Tells what a Connback does, on standard error: plain lines (more with `verbose`), one JSON
+ * object per line (`json`), or nothing but fatal errors (`quiet`). On a terminal of known size,
+ * the plain modes keep a live status (state, reconnects, the wait before the next attempt) on the
+ * last row, outside the scrolling area ({@link StatusLine}). Whatever it prints has credentials
+ * hidden; plain lines have control characters escaped (error messages and close reasons come
+ * from the peer).
  */
 export class Reporter {
   readonly #out: ReportStream;
   readonly #mode: ReportMode;
-  readonly #live: boolean;
-  #status = '';
+  readonly #statusLine: StatusLine | undefined;
+  readonly #sharedTerminal: boolean;
+  /** Data on the shared terminal ended in the middle of a line. */
+  #midLine = false;
+  /** A write failed (standard error closed): nothing more is written. */
+  #broken = false;
 
-  constructor(out: ReportStream, mode: ReportMode) {
+  constructor(out: ReportStream, mode: ReportMode, options: ReporterOptions = {}) {
     this.#out = out;
     this.#mode = mode;
-    this.#live = mode === 'plain' && out.isTTY === true;
+    const plain = mode === 'plain' || mode === 'verbose';
+    this.#statusLine = plain ? StatusLine.open(out) : undefined;
+    this.#sharedTerminal = options.sharedTerminal === true;
   }
 
-  /** One event: `text` for people, `event` and `fields` for --json. */
-  event(event: string, text: string, fields: ReportFields = {}): void {
+  /** One event: `text` for people, `event` and `fields` for --json; `level` says which plain mode shows it. */
+  event(
+    event: string,
+    text: string,
+    fields: ReportFields = {},
+    level: ReportLevel = 'normal',
+  ): void {
     if (this.#mode === 'quiet') return;
     if (this.#mode === 'json') {
-      this.#out.write(`${safeJson({ time: new Date().toISOString(), event, ...fields })}\n`);
+      this.#write(`${safeJson({ time: new Date().toISOString(), event, ...fields })}\n`);
       return;
     }
-    this.#clearStatus();
-    this.#out.write(`connback: ${safeLine(text)}\n`);
-    this.#drawStatus();
+    if (level === 'verbose' && this.#mode !== 'verbose') return;
+    this.#line(text);
   }
 
-  /** An error that ends the command: printed even with --quiet. */
-  fatal(error: unknown, text = describe(error), fields: ReportFields = {}): void {
+  /** A warning: a plain `warning: …` line (none with --quiet), or a `warning` JSON event. */
+  warn(text: string): void {
+    this.event('warning', `warning: ${text}`, { message: text });
+  }
+
+  /**
+   * An error that ends the command: printed even with --quiet. `jsonText` replaces `text` in the
+   * JSON line's `message`.
+   */
+  fatal(error: unknown, text = describe(error), fields: ReportFields = {}, jsonText = text): void {
     if (this.#mode === 'json') {
       const record = { time: new Date().toISOString(), event: 'fatal', code: codeOf(error) };
-      this.#out.write(`${safeJson({ ...record, message: text, ...fields })}\n`);
+      this.#write(`${safeJson({ ...record, message: jsonText, ...fields })}\n`);
       return;
     }
-    this.#clearStatus();
-    this.#out.write(`connback: ${safeLine(text)}\n`);
+    this.#line(text);
   }
 
-  /** Replaces the live status line (terminal, plain mode only). */
+  /** Replaces the live status (terminal, plain modes only). */
   status(text: string): void {
-    if (!this.#live) return;
-    this.#clearStatus();
-    this.#status = safeLine(text);
-    this.#drawStatus();
+    this.#statusLine?.show(safeLine(text));
   }
 
-  /** Removes the status line, before the process exits. */
+  /** True when a live status line is kept on the terminal. */
+  get live(): boolean {
+    return this.#statusLine !== undefined;
+  }
+
+  /** Data was written to standard output (to keep lifecycle lines off a half-written line). */
+  dataWritten(chunk: string | Uint8Array): void {
+    if (!this.#sharedTerminal || chunk.length === 0) return;
+    const last = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk.at(-1);
+    this.#midLine = last !== 0x0a;
+  }
+
+  /** Gives the status row back while the process is stopped (Ctrl-Z). */
+  suspend(): void {
+    this.#statusLine?.suspend();
+  }
+
+  /** Takes the status row again after {@link suspend}. */
+  resume(): void {
+    this.#statusLine?.resume();
+  }
+
+  /** Removes the status line and lets the whole screen scroll again, before the process exits. */
   close(): void {
-    this.#clearStatus();
-    this.#status = '';
+    this.#statusLine?.close();
   }
 
-  /** Reports every lifecycle event of `connback`, naming the target as `display`. */
+  /** Reports the lifecycle of `connback`, naming the target as `display`. */
   watch<T>(connback: Connback<T>, display: string): void {
+    /** A connection is live: an error now belongs to it, and is told with its close. */
+    let live = false;
+    let connectionError: Error | undefined;
+    /** The error of the attempt that just failed, told once the next attempt is scheduled. */
+    let attemptError: Error | undefined;
+    /** Kinds of attempt errors told in this outage: only the first of each is news. */
+    const told = new Set<string>();
+
     connback.onstatechange(({ from, to }) => {
-      this.event('state', `${from} → ${to}`, { from, to });
+      this.event('state', `${from} → ${to}`, { from, to }, 'verbose');
       if (to === 'offline') {
         // The backoff delay is chosen right after the state changes; read it once it is.
         queueMicrotask(() => {
           const delay = connback.stats.nextDelay;
+          const error = attemptError;
+          attemptError = undefined;
           if (connback.state === 'offline' && delay !== undefined) {
+            if (error !== undefined) this.#firstOfKind(error, display, told);
             const next = connback.stats.outageAttempts + 1;
-            this.event('retry', `attempt ${next} in ${delay} ms`, { attempt: next, delay });
+            this.event(
+              'retry',
+              `attempt ${next} in ${delay} ms`,
+              { attempt: next, delay },
+              'verbose',
+            );
           }
           this.#updateStatus(connback, display);
         });
@@ -97,41 +159,70 @@ export class Reporter {
     });
     connback.onreconnect(() => {
       const attempt = connback.stats.outageAttempts;
-      this.event('attempt', `connecting to ${display} (attempt ${attempt})`, {
-        attempt,
-        target: display,
-      });
+      this.event(
+        'attempt',
+        `connecting to ${display} (attempt ${attempt})`,
+        { attempt, target: display },
+        'verbose',
+      );
     });
     connback.onconnect((_client, info) => {
-      const verb = info.reconnect ? 'reconnected to' : 'connected to';
-      this.event('connect', `${verb} ${display} (attempt ${info.attempt})`, {
+      live = true;
+      told.clear();
+      const text = info.reconnect
+        ? `reconnected to ${display} (attempt ${info.attempt})`
+        : `connected to ${display}`;
+      this.event('connect', text, {
         target: display,
         attempt: info.attempt,
         reconnect: info.reconnect,
       });
     });
     connback.onclose((hasError) => {
-      this.event('close', hasError ? 'connection lost with an error' : 'connection closed', {
-        hasError,
-      });
+      live = false;
+      const error = connectionError;
+      connectionError = undefined;
+      // Closed by us (the end of input, Ctrl-C): the line that says why follows anyway.
+      const ours = connback.state === 'ending' || connback.state === 'ended';
+      if (ours) this.event('close', 'connection closed', { hasError }, 'verbose');
+      else this.event('close', closeText(display, error), { hasError });
     });
     connback.onerror((error) => {
       const code = codeOf(error);
       const text =
-        code === 'CONNBACK_KEEPALIVE_TIMEOUT'
+        code === ErrorCode.KeepaliveTimeout
           ? `heartbeat missed: ${describe(error)}`
           : `error: ${describe(error)}`;
-      this.event('error', text, { code, message: error.message });
+      this.event('error', text, { code, message: error.message }, 'verbose');
+      if (live) connectionError = error;
+      else attemptError = error;
     });
     connback.onfail((lastError: Error, reason: ConnbackError) => {
+      attemptError = undefined;
       // Printed even with --quiet: it is why the command exits with 1.
-      this.fatal(reason, `giving up: ${describe(reason)} (last error: ${describe(lastError)})`, {
-        lastCode: codeOf(lastError),
-      });
+      this.fatal(
+        reason,
+        failText(connback, display, lastError, reason),
+        { lastCode: codeOf(lastError) },
+        // --json keeps the messages as the errors say them.
+        `giving up: ${messageWithCode(reason)} (last error: ${messageWithCode(lastError)})`,
+      );
     });
   }
 
+  #firstOfKind(error: Error, display: string, told: Set<string>): void {
+    const kind = kindOf(error);
+    if (told.has(kind)) return;
+    told.add(kind);
+    if (this.#mode !== 'plain') return;
+    const hint = certificateHint(error);
+    this.#line(
+      `cannot connect to ${display}: ${describe(error)}; retrying${hint === '' ? '' : `; ${hint}`}`,
+    );
+  }
+
   #updateStatus<T>(connback: Connback<T>, display: string): void {
+    if (this.#statusLine === undefined) return;
     const stats = connback.stats;
     const waiting = stats.nextDelay === undefined ? '' : ` · next attempt in ${stats.nextDelay} ms`;
     this.status(
@@ -139,11 +230,51 @@ export class Reporter {
     );
   }
 
-  #clearStatus(): void {
-    if (this.#live && this.#status !== '') this.#out.write('\r\x1b[2K');
+  #line(text: string): void {
+    const start = this.#midLine ? '\n' : '';
+    this.#midLine = false;
+    this.#write(`${start}connback: ${safeLine(text)}\n`);
   }
 
-  #drawStatus(): void {
-    if (this.#live && this.#status !== '') this.#out.write(this.#status);
+  #write(text: string): void {
+    if (this.#broken) return;
+    try {
+      this.#out.write(text);
+    } catch {
+      this.#broken = true;
+    }
   }
+}
+
+/** The line of a close: why the connection went, in words. */
+function closeText(display: string, error: Error | undefined): string {
+  if (error === undefined) return 'connection closed by the server';
+  const why = describe(error);
+  if (codeOf(error) === ErrorCode.KeepaliveTimeout)
+    return `connection lost: heartbeat missed: ${why}`;
+  // A 1006 close says "connection lost" already.
+  if (why.endsWith('(connection lost)')) return `${display} ${why}`;
+  return `connection lost: ${why}`;
+}
+
+/** The line of `onfail`: what was tried, what failed, and what could help. */
+function failText<T>(
+  connback: Connback<T>,
+  display: string,
+  lastError: Error,
+  reason: ConnbackError,
+): string {
+  const last = describe(lastError);
+  if (reason.code === ErrorCode.AttemptsExhausted) {
+    const attempts = connback.stats.outageAttempts;
+    const what = connback.stats.connects === 0 ? 'could not connect to' : 'could not reconnect to';
+    const plural = attempts === 1 ? 'attempt' : 'attempts';
+    return `giving up: ${what} ${display} in ${attempts} ${plural}: ${last} (${reason.code})`;
+  }
+  const hint = certificateHint(lastError);
+  if (hint !== '') {
+    return `giving up on ${display}: ${last}; ${hint}; retrying cannot fix a certificate (--retry-cert-errors keeps trying)`;
+  }
+  if (reason.code === ErrorCode.RetryDeclined) return `giving up on ${display}: ${last}`;
+  return `giving up on ${display}: ${describe(reason)} (last error: ${last})`;
 }

@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net';
 import type { ConnbackOptions } from '@connback/core';
 import { createTcpStream, type TcpStreamOptions } from '@connback/tcp';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
+import { guardRun } from './run-guard.js';
 import type { Target } from './target.js';
+import type { TlsConnectOptions } from './tls-files.js';
 
 /** Bytes of standard input held while the connection is down; past it, reading stdin waits. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -13,8 +15,9 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * `connback tcp://…`, `tls://…`, `unix:…`: standard input → the reconnecting stream (held while
  * the connection is down, back-pressured), the stream → standard output. Resolves with the exit
- * code: 0 once standard input ended and all of it was handed to a socket, 1 when the Connback
- * fails, 130 on Ctrl-C.
+ * code: 0 once standard input ended and all of it was handed to a socket (the end of input waits
+ * for a first connection if there was none yet), or once standard output's reader went away;
+ * 1 when the Connback fails; 129 on SIGHUP, 130 on Ctrl-C.
  */
 export function runTcp(
   target: Extract<Target, { kind: 'tcp' | 'unix' }>,
@@ -22,11 +25,12 @@ export function runTcp(
   ping: string | undefined,
   io: CliIo,
   reporter: Reporter,
+  tls: TlsConnectOptions = {},
 ): Promise<number> {
   const endpoint =
     target.kind === 'unix'
       ? { path: target.path }
-      : { host: target.host, port: target.port, ...(target.tls ? { tls: {} } : {}) };
+      : { host: target.host, port: target.port, ...(target.tls ? { tls } : {}) };
   // Without a protocol to ping with, keepalive is off unless asked for.
   const keepalive = options.keepalive ?? (ping === undefined ? 0 : undefined);
   const streamOptions: TcpStreamOptions = {
@@ -38,29 +42,36 @@ export function runTcp(
     maxBufferedBytes: MAX_BUFFERED_BYTES,
   };
   const stream = createTcpStream(streamOptions);
-  reporter.watch(stream.connback, target.display);
+  const connback = stream.connback;
+  reporter.watch(connback, target.display);
 
   return new Promise<number>((resolve) => {
     let settled = false;
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
-      stopInterrupt();
+      release();
       io.stdin.unpipe(stream);
       io.stdin.pause();
       stream.unpipe(io.stdout);
-      reporter.close();
       resolve(code);
     };
-    const stopInterrupt = io.onInterrupt(() => {
-      reporter.event('interrupt', 'interrupted');
-      stream.destroy();
-      finish(ExitCode.Interrupted);
+    const release = guardRun(io, reporter, {
+      interrupted: (signal) => {
+        stream.destroy();
+        finish(exitCodeOf(signal));
+      },
+      outputClosed: (quiet, error) => {
+        if (settled) return;
+        if (!quiet) reporter.fatal(error, `cannot write to standard output: ${error.message}`);
+        stream.destroy();
+        finish(quiet ? ExitCode.Ok : ExitCode.Failed);
+      },
     });
     // A failed Connback was reported by its onfail already; the stream's error that follows
     // (it is destroyed with the bytes it could not send) is only news when that did not happen.
     let connbackFailed = false;
-    stream.connback.onfail(() => {
+    connback.onfail(() => {
       connbackFailed = true;
     });
     stream.on('error', (error) => {
@@ -70,7 +81,7 @@ export function runTcp(
     // The last socket: at the end it closes gracefully, and the exit waits until it has, so
     // that what it still holds is sent (its close timeout bounds the wait).
     let socket: Socket | undefined;
-    stream.connback.onconnect((client) => {
+    connback.onconnect((client) => {
       socket = client;
     });
     stream.on('finish', () => {
@@ -78,7 +89,21 @@ export function runTcp(
       if (socket === undefined || socket.destroyed) finish(ExitCode.Ok);
       else socket.once('close', () => finish(ExitCode.Ok));
     });
+    stream.on('data', (chunk: Buffer) => reporter.dataWritten(chunk));
     stream.pipe(io.stdout, { end: false });
-    io.stdin.pipe(stream);
+    // The end of input ends the stream only after a first connection: ending it before would
+    // end the Connback with nothing ever sent, and claim it was.
+    io.stdin.pipe(stream, { end: false });
+    io.stdin.once('end', () => {
+      if (settled) return;
+      if (connback.stats.connects > 0) {
+        stream.end();
+        return;
+      }
+      const stop = connback.onconnect(() => {
+        stop();
+        if (!settled) stream.end();
+      });
+    });
   });
 }

@@ -9,9 +9,11 @@ import {
   WsSendQueueError,
 } from '@connback/ws';
 import { WebSocket } from 'ws';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, exitCodeOf } from './io.js';
 import type { Reporter } from './reporter.js';
+import { guardRun } from './run-guard.js';
 import type { Target } from './target.js';
+import type { TlsConnectOptions } from './tls-files.js';
 
 /**
  * Lines the send queue holds while the connection is down, or while the server reads slower than
@@ -37,7 +39,8 @@ function textOf(data: unknown): string {
  * connection is down or the socket is backed up; reading waits while the queue is full, until
  * `drained()`), each message received is one line
  * of standard output. Resolves with the exit code: 0 once standard input ended and every message
- * left the socket, 1 when the Connback fails (attempts exhausted, a fatal close code), 130 on Ctrl-C.
+ * left the socket, or once standard output's reader went away; 1 when the Connback fails
+ * (attempts exhausted, a fatal close code); 129 on SIGHUP, 130 on Ctrl-C.
  */
 export function runWs(
   target: Extract<Target, { kind: 'ws' }>,
@@ -45,10 +48,12 @@ export function runWs(
   ping: string | undefined,
   io: CliIo,
   reporter: Reporter,
+  tls: TlsConnectOptions = {},
 ): Promise<number> {
   const wsOptions: WsConnbackOptions = {
-    // ws, not Node 22's global WebSocket: only ws can send protocol pings.
+    // ws, not Node 22's global WebSocket: only ws can send protocol pings, and takes TLS options.
     WebSocket: WebSocket as unknown as WebSocketConstructor,
+    ...(Object.keys(tls).length === 0 ? {} : { wsOptions: tls }),
     ...options,
     ...(ping === undefined ? {} : { pingMessage: ping, pingFrames: false }),
     maxQueuedMessages: MAX_QUEUED_MESSAGES,
@@ -70,13 +75,24 @@ export function runWs(
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
-      stopInterrupt();
+      release();
       if (poll !== undefined) clearInterval(poll);
       lines.close();
       io.stdin.pause();
-      reporter.close();
       resolve(code);
     };
+    const release = guardRun(io, reporter, {
+      interrupted: (signal) => {
+        connback.end(true);
+        finish(exitCodeOf(signal));
+      },
+      outputClosed: (quiet, error) => {
+        if (settled) return;
+        if (!quiet) reporter.fatal(error, `cannot write to standard output: ${error.message}`);
+        connback.end(true);
+        finish(quiet ? ExitCode.Ok : ExitCode.Failed);
+      },
+    });
 
     const send = (line: string): boolean => {
       try {
@@ -119,19 +135,33 @@ export function runWs(
         socket.readyState === ReadyState.OPEN &&
         ws.bufferedAmount === 0;
       if (!flushed) return;
+      clearInterval(poll);
       reporter.event('end', 'standard input ended and every message was sent');
-      connback.onend(() => finish(ExitCode.Ok));
+      // The exit waits for the closing handshake (the connector's closeTimeout bounds it): what
+      // the server sent before its close frame, replies to the last lines included, is printed.
+      connback.onend(() => {
+        if (socket.readyState === ReadyState.CLOSED) finish(ExitCode.Ok);
+        else socket.addEventListener('close', () => finish(ExitCode.Ok));
+      });
       connback.end();
     };
 
-    const onMessage = (event: { data: unknown }) => io.stdout.write(`${textOf(event.data)}\n`);
+    const onMessage = (event: { data: unknown }) => {
+      if (settled) return;
+      const line = `${textOf(event.data)}\n`;
+      io.stdout.write(line);
+      reporter.dataWritten(line);
+    };
     let current: WebSocketLike | undefined;
     connback.onconnect((socket) => {
       current = socket;
       socket.addEventListener('message', onMessage);
+      socket.addEventListener('close', () => socket.removeEventListener('message', onMessage));
     });
     connback.onclose(() => {
-      current?.removeEventListener('message', onMessage);
+      // A drop: nothing more of that socket counts. Our own end (state ending) keeps reading
+      // until the socket has closed.
+      if (connback.state !== 'ending') current?.removeEventListener('message', onMessage);
       current = undefined;
     });
     connback.onfail(() => finish(ExitCode.Failed));
@@ -147,12 +177,6 @@ export function runWs(
       if (settled) return;
       inputEnded = true;
       poll = setInterval(() => inputEnded && endWhenFlushed(), FLUSH_POLL_MS);
-    });
-
-    const stopInterrupt = io.onInterrupt(() => {
-      reporter.event('interrupt', 'interrupted');
-      connback.end(true);
-      finish(ExitCode.Interrupted);
     });
   });
 }

@@ -1,14 +1,26 @@
 import net from 'node:net';
 import { WebSocketServer } from 'ws';
 
+/** Options of {@link EchoServer}. */
+export interface EchoServerOptions {
+  /** Besides the echo, a line `tick N` to each client every this many ms. */
+  readonly tickEvery?: number;
+}
+
 /** A line echo server on 127.0.0.1 that can go down and come back on the same port. */
 export class EchoServer {
   #server: net.Server | undefined;
   readonly #sockets = new Set<net.Socket>();
+  readonly #tickEvery: number | undefined;
+  #ticks = 0;
   port = 0;
 
-  static async start(): Promise<EchoServer> {
-    const echo = new EchoServer();
+  private constructor(options: EchoServerOptions) {
+    this.#tickEvery = options.tickEvery;
+  }
+
+  static async start(options: EchoServerOptions = {}): Promise<EchoServer> {
+    const echo = new EchoServer(options);
     await echo.up();
     return echo;
   }
@@ -17,7 +29,15 @@ export class EchoServer {
     const server = net.createServer((socket) => {
       this.#sockets.add(socket);
       socket.on('error', () => {});
-      socket.once('close', () => this.#sockets.delete(socket));
+      const every = this.#tickEvery;
+      const timer =
+        every === undefined
+          ? undefined
+          : setInterval(() => socket.write(`tick ${this.#ticks++}\n`), every);
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        clearInterval(timer);
+      });
       socket.pipe(socket);
     });
     this.#server = server;

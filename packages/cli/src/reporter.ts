@@ -43,6 +43,11 @@ export interface ReporterOptions {
 export class Reporter {
   readonly #out: ReportStream;
   readonly #mode: ReportMode;
+  /**
+   * The fatal line is out: the command is on its way to exit, and what the Connback does as it is
+   * ended (its last state changes, delivered after the onfail listeners) is not news.
+   */
+  #fatalSaid = false;
   readonly #statusLine: StatusLine | undefined;
   readonly #sharedTerminal: boolean;
   /** Data on the shared terminal ended in the middle of a line. */
@@ -65,7 +70,7 @@ export class Reporter {
     fields: ReportFields = {},
     level: ReportLevel = 'normal',
   ): void {
-    if (this.#mode === 'quiet') return;
+    if (this.#mode === 'quiet' || this.#fatalSaid) return;
     if (this.#mode === 'json') {
       this.#write(`${safeJson({ time: new Date().toISOString(), event, ...fields })}\n`);
       return;
@@ -84,6 +89,7 @@ export class Reporter {
    * JSON line's `message`.
    */
   fatal(error: unknown, text = describe(error), fields: ReportFields = {}, jsonText = text): void {
+    this.#fatalSaid = true;
     if (this.#mode === 'json') {
       const record = { time: new Date().toISOString(), event: 'fatal', code: codeOf(error) };
       this.#write(`${safeJson({ ...record, message: jsonText, ...fields })}\n`);

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EC_KEY, openssl } from '../../../test-support/openssl.js';
 
 /** Certificates made for one test file with the `openssl` command, each as a file and its PEM. */
 export interface TestCerts {
@@ -24,22 +24,11 @@ export interface TestCerts {
   pem(file: string): Buffer;
 }
 
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-function openssl(dir: string, args: string[]): void {
-  try {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 10_000 });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`openssl ${args.join(' ')} failed: ${stderr || String(error)}`);
-  }
-}
-
 function selfSigned(dir: string, name: string, subject: string, altNames: string): void {
   openssl(dir, [
     'req',
     '-x509',
-    ...EC,
+    ...EC_KEY,
     '-keyout',
     `${name}.key`,
     '-out',
@@ -63,7 +52,7 @@ export function makeCerts(): TestCerts {
     openssl(dir, [
       'req',
       '-new',
-      ...EC,
+      ...EC_KEY,
       '-keyout',
       'client.key',
       '-out',

@@ -1,22 +1,13 @@
 import net from 'node:net';
 import { ErrorCode, isConnbackError } from '@connback/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test-support/thrown.js';
 import { createTcpConnback, type TcpConnbackOptions, TcpConnector } from '../src/index.js';
 import { record } from './support/recorder.js';
 import { startServer, waitFor } from './support/servers.js';
 import { clientSockets } from './support/setup.js';
 
 const SLACK = 150;
-
-/** What `fn` threw (fails the test if it returned). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 const bad: [string, Record<string, unknown>, string][] = [
   ['port 0', { port: 0 }, 'port'],

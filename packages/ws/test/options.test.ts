@@ -1,6 +1,7 @@
 import * as core from '@connback/core';
 import { ErrorCode, isConnbackError } from '@connback/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test-support/thrown.js';
 import {
   createWsConnback,
   WS_CONNECTOR_OPTION_NAMES,
@@ -14,16 +15,6 @@ import {
 import { record } from './support/recorder.js';
 import { host, quick, refusedPort, waitFor } from './support/servers.js';
 import { clientSockets } from './support/setup.js';
-
-/** What `fn` threw (fails the test if it did not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The messages of an error and of its causes, all the way down. */
 function messages(error: unknown): string[] {

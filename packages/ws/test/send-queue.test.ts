@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test-support/thrown.js';
 import { createWsConnback, WsSendQueueError } from '../src/index.js';
 import { record } from './support/recorder.js';
 import {
@@ -11,16 +12,6 @@ import {
   waitFor,
 } from './support/servers.js';
 import { maxOpenAtOnce } from './support/setup.js';
-
-/** What `fn` threw (fails the test if it did not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Waits until the server has accepted a connection and received `count` messages on it. */
 async function receivedCount(server: TestWsServer, count: number): Promise<string[]> {

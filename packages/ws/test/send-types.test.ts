@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ClientOptions, WebSocket as WsWebSocket } from 'ws';
+import { thrown } from '../../../test-support/thrown.js';
 import { createWsConnback, WsSendQueueError } from '../src/index.js';
 import { record } from './support/recorder.js';
 import {
@@ -10,16 +11,6 @@ import {
   type TestWsServer,
   waitFor,
 } from './support/servers.js';
-
-/** What `fn` threw (fails the test if it did not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Values a WebSocket cannot send, and how the TypeError names each one's type. */
 const NOT_DATA: [value: unknown, named: string][] = [

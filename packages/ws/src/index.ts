@@ -13,6 +13,13 @@ export {
   type WsData,
   type WsUrl,
 } from './options.js';
+export {
+  ReconnectingWebSocket,
+  type ReconnectingWebSocketOptions,
+  WsCloseEvent,
+  WsErrorEvent,
+  WsMessageEvent,
+} from './reconnecting-websocket.js';
 export { redactText, redactUrl } from './redact.js';
 export { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 export {

@@ -1,0 +1,316 @@
+import type { Connback } from '@connback/core';
+import type { CloseInfo } from './close.js';
+import type { WsData, WsUrl } from './options.js';
+import { ReadyState, type WebSocketLike } from './websocket-like.js';
+import { createWsConnback, type WsConnback, type WsConnbackOptions } from './ws-connback.js';
+
+/** A message from the server, as the browser's `MessageEvent` carries it (`data`). */
+export class WsMessageEvent extends Event {
+  readonly data: unknown;
+  /** The origin of the socket's URL, as the browser's MessageEvent has it. */
+  readonly origin: string;
+
+  constructor(data: unknown, origin: string) {
+    super('message');
+    this.data = data;
+    this.origin = origin;
+  }
+}
+
+/** A connection closed, as the browser's `CloseEvent` carries it (`code`, `reason`, `wasClean`). */
+export class WsCloseEvent extends Event implements CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+
+  constructor(close: CloseInfo) {
+    super('close');
+    this.code = close.code;
+    this.reason = close.reason;
+    this.wasClean = close.wasClean;
+  }
+}
+
+/** An error of the connection or of an attempt; `error` is what connback reported. */
+export class WsErrorEvent extends Event {
+  readonly error: Error;
+  readonly message: string;
+
+  constructor(error: Error) {
+    super('error');
+    this.error = error;
+    this.message = error.message;
+  }
+}
+
+type Handler<E extends Event> = ((event: E) => unknown) | null;
+
+/** The events that have an `on…` property. */
+type HandledType = 'open' | 'message' | 'close' | 'error';
+
+function closeInfoOf(event: { code?: unknown; reason?: unknown; wasClean?: unknown }): CloseInfo {
+  return {
+    code: typeof event.code === 'number' ? event.code : 1006,
+    reason: typeof event.reason === 'string' ? event.reason : '',
+    wasClean: event.wasClean === true,
+  };
+}
+
+function originOf(url: string | undefined): string {
+  try {
+    return url === undefined ? '' : new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Options of {@link ReconnectingWebSocket}: those of `createWsConnback` (connector, Connback and
+ * send queue). `protocols` may also be given as the constructor's second argument.
+ */
+export type ReconnectingWebSocketOptions = WsConnbackOptions;
+
+/**
+ * A WebSocket that reconnects: the browser WebSocket's surface — `onopen`/`onmessage`/`onclose`/
+ * `onerror` and `addEventListener` listeners, `send`, `readyState`, `bufferedAmount`,
+ * `binaryType`, `url`, `protocol`, `extensions`, `close(code, reason)` — over a Connback. Its
+ * listeners belong to it, not to a socket, so they keep working across reconnects: each
+ * connection gives one `open`, its messages, and one `close`; a failed attempt or a lost
+ * connection gives an `error` with connback's error. `send()` while the connection is down
+ * queues (bounded, sent in order on the next connection). `reconnect()` and `connback` reach the
+ * lifecycle beneath.
+ */
+export class ReconnectingWebSocket extends EventTarget {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+  readonly CONNECTING = ReadyState.CONNECTING;
+  readonly OPEN = ReadyState.OPEN;
+  readonly CLOSING = ReadyState.CLOSING;
+  readonly CLOSED = ReadyState.CLOSED;
+
+  /** The WsConnback beneath: the send queue, `drained()`, and `.connback` for the lifecycle. */
+  readonly ws: WsConnback;
+  readonly #url: string;
+  #binaryType: string | undefined;
+  /** The socket of the connection that is (or was last) open, until its close event. */
+  #socket: WebSocketLike | undefined;
+  /** `close()` was called: CLOSING until the last socket's close event, then CLOSED. */
+  #closeRequested = false;
+  #lastClosed = true;
+  readonly #handlers = new Map<HandledType, { handler: Handler<Event>; listener: EventListener }>();
+
+  /**
+   * @param url As `createWsConnback`'s: a `ws:`/`wss:` URL, or a function giving one per attempt.
+   * @param protocols Subprotocols to offer (or the options, as the second argument).
+   * @param options Options of `createWsConnback`.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option.
+   */
+  constructor(
+    url: WsUrl,
+    protocols?: string | string[] | ReconnectingWebSocketOptions,
+    options: ReconnectingWebSocketOptions = {},
+  ) {
+    super();
+    const merged =
+      typeof protocols === 'object' && !Array.isArray(protocols)
+        ? { ...protocols }
+        : { ...options, ...(protocols === undefined ? {} : { protocols }) };
+    this.ws = createWsConnback(url, merged);
+    this.#url = typeof url === 'function' ? '' : String(url);
+    const connback = this.ws.connback;
+    connback.onconnect((socket) => this.#opened(socket));
+    connback.onerror((error) => this.dispatchEvent(new WsErrorEvent(error)));
+  }
+
+  /** The Connback beneath (state, stats, events, `end()`, `ready()`). */
+  get connback(): Connback<WebSocketLike> {
+    return this.ws.connback;
+  }
+
+  /**
+   * CONNECTING while connecting or waiting to retry, OPEN while connected, CLOSING from `close()`
+   * until the last connection's close event, CLOSED after it or once attempts ran out.
+   */
+  get readyState(): number {
+    const state = this.ws.connback.state;
+    if (this.#closeRequested || state === 'ending' || state === 'ended') {
+      return this.#lastClosed ? ReadyState.CLOSED : ReadyState.CLOSING;
+    }
+    if (state === 'failed') return ReadyState.CLOSED;
+    return state === 'connected' ? ReadyState.OPEN : ReadyState.CONNECTING;
+  }
+
+  /** Bytes the live socket holds plus the bytes queued while down or backed up. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount + this.ws.queued.bytes;
+  }
+
+  /** The URL of the live socket, else the one given (empty for a URL function before it ran). */
+  get url(): string {
+    return this.#socket?.url ?? this.#url;
+  }
+
+  /** The subprotocol the server chose for the live socket; `''` without one. */
+  get protocol(): string {
+    return this.#socket?.protocol ?? '';
+  }
+
+  /** The extensions the server chose for the live socket; `''` without one. */
+  get extensions(): string {
+    return (this.#socket as { extensions?: string } | undefined)?.extensions ?? '';
+  }
+
+  /**
+   * How binary messages arrive (`'blob'`, `'arraybuffer'`; `ws` also has `'nodebuffer'`). Set on
+   * the live socket and on every later one. Before it is set, the class's own default holds.
+   */
+  get binaryType(): string {
+    return (
+      this.#binaryType ??
+      (this.#socket as { binaryType?: string } | undefined)?.binaryType ??
+      'blob'
+    );
+  }
+
+  set binaryType(value: string) {
+    this.#binaryType = value;
+    if (this.#socket !== undefined) (this.#socket as { binaryType?: string }).binaryType = value;
+  }
+
+  get onopen(): Handler<Event> {
+    return this.#handler('open');
+  }
+  set onopen(handler: Handler<Event>) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): Handler<WsMessageEvent> {
+    return this.#handler('message') as Handler<WsMessageEvent>;
+  }
+  set onmessage(handler: Handler<WsMessageEvent>) {
+    this.#setHandler('message', handler as Handler<Event>);
+  }
+  get onclose(): Handler<WsCloseEvent> {
+    return this.#handler('close') as Handler<WsCloseEvent>;
+  }
+  set onclose(handler: Handler<WsCloseEvent>) {
+    this.#setHandler('close', handler as Handler<Event>);
+  }
+  get onerror(): Handler<WsErrorEvent> {
+    return this.#handler('error') as Handler<WsErrorEvent>;
+  }
+  set onerror(handler: Handler<WsErrorEvent>) {
+    this.#setHandler('error', handler as Handler<Event>);
+  }
+
+  /**
+   * Sends now when connected, else queues (see `WsConnback#send`).
+   * @throws TypeError for data a WebSocket cannot send; WsSendQueueError when the queue is full;
+   *   a DOMException `InvalidStateError` after `close()`, as a browser's WebSocket.
+   */
+  send(data: WsData): void {
+    if (this.#closeRequested) {
+      // As a browser's WebSocket does after close().
+      throw new DOMException(
+        'send() after close(): the socket is closing or closed',
+        'InvalidStateError',
+      );
+    }
+    this.ws.send(data);
+  }
+
+  /**
+   * Closes for good: the live connection with `code` and `reason` (a close frame the server
+   * sees), and no reconnection after it. `reconnect()` starts again.
+   * @param code 1000, or 3000-4999 (the codes a browser lets a page send).
+   * @param reason At most 123 bytes of UTF-8.
+   * @throws RangeError for another code or a longer reason.
+   */
+  close(code = 1000, reason = ''): void {
+    checkClose(code, reason);
+    this.#closeRequested = true;
+    const socket = this.#socket;
+    if (socket !== undefined && socket.readyState === ReadyState.OPEN) socket.close(code, reason);
+    this.ws.end();
+  }
+
+  /**
+   * Closes the live connection (with `code` and `reason` when given) and connects again at once;
+   * after `close()` or a failure, starts a fresh episode.
+   * @throws RangeError for a code or reason `close()` refuses.
+   */
+  reconnect(code?: number, reason?: string): void {
+    if (code !== undefined) checkClose(code, reason ?? '');
+    this.#closeRequested = false;
+    const socket = this.#socket;
+    if (code !== undefined && socket !== undefined && socket.readyState === ReadyState.OPEN) {
+      socket.close(code, reason);
+    }
+    this.ws.connback.reconnect().catch(() => {
+      // Failures reach the error listeners through onerror; nobody awaits this promise.
+    });
+  }
+
+  /** Closes and waits for the last close event: `await using socket = new ReconnectingWebSocket(…)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.readyState === ReadyState.CLOSED) {
+      this.ws.end();
+      return;
+    }
+    const closed = new Promise<void>((resolve) => {
+      if (this.#lastClosed) resolve();
+      else this.addEventListener('close', () => resolve(), { once: true });
+    });
+    this.close();
+    await closed;
+  }
+
+  #opened(socket: WebSocketLike): void {
+    this.#socket = socket;
+    this.#lastClosed = false;
+    if (this.#binaryType !== undefined)
+      (socket as { binaryType?: string }).binaryType = this.#binaryType;
+    const origin = originOf(socket.url);
+    const onMessage = (event: { data?: unknown }) => {
+      this.dispatchEvent(new WsMessageEvent(event.data, origin));
+    };
+    const onClose = (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+      socket.removeEventListener('message', onMessage);
+      socket.removeEventListener('close', onClose);
+      if (this.#socket === socket) this.#lastClosed = true;
+      this.dispatchEvent(new WsCloseEvent(closeInfoOf(event)));
+    };
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', onClose);
+    this.dispatchEvent(new Event('open'));
+  }
+
+  #handler(type: HandledType): Handler<Event> {
+    return this.#handlers.get(type)?.handler ?? null;
+  }
+
+  /** An `on…` property is one listener among the others, replaced when the property is set. */
+  #setHandler(type: HandledType, handler: Handler<Event>): void {
+    const previous = this.#handlers.get(type);
+    if (previous !== undefined) this.removeEventListener(type, previous.listener);
+    this.#handlers.delete(type);
+    if (typeof handler !== 'function') return;
+    const listener: EventListener = (event) => {
+      handler.call(this, event);
+    };
+    this.#handlers.set(type, { handler, listener });
+    this.addEventListener(type, listener);
+  }
+}
+
+const encoder = new TextEncoder();
+
+function checkClose(code: number, reason: string): void {
+  if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+    throw new RangeError(`close code must be 1000 or from 3000 to 4999 (got ${String(code)})`);
+  }
+  if (encoder.encode(reason).byteLength > 123) {
+    throw new RangeError('close reason must be at most 123 bytes of UTF-8');
+  }
+}

@@ -15,7 +15,7 @@ function helloHandshake(name: string) {
   return (socket: net.Socket, token: AttemptToken) =>
     new Promise<void>((resolve, reject) => {
       let text = '';
-      const done = (error?: Error) => {
+      const done = (error?: unknown) => {
         socket.off('data', onData);
         stop();
         if (error === undefined) resolve();

@@ -50,6 +50,13 @@ export interface Connector<T> {
    * reported through `onerror` and names none.
    */
   endpoint?(client: T): string | undefined;
+  /**
+   * Milliseconds until one of the connector's endpoints may be tried (see
+   * {@link EndpointPool.readyIn}). When it gives 0 after a failed attempt, connback fails over at
+   * once, without its backoff delay; otherwise it waits the later of its backoff delay and this.
+   * A throw is reported through `onerror` and counts as no answer.
+   */
+  readyIn?(): number | undefined;
   /** Counters per endpoint, for `stats.endpoints` (see {@link EndpointPool}). */
   endpointStats?(): readonly EndpointStats[];
 }
@@ -73,7 +80,7 @@ export function checkConnector(connector: unknown): void {
   if (c.canPing !== undefined && typeof c.canPing !== 'function') {
     throw fail('canPing must be a function when given');
   }
-  for (const name of ['retryable', 'endpoint', 'endpointStats'] as const) {
+  for (const name of ['retryable', 'endpoint', 'endpointStats', 'readyIn'] as const) {
     if (c[name] !== undefined && typeof c[name] !== 'function') {
       throw fail(`${name} must be a function when given`);
     }

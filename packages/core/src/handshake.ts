@@ -99,6 +99,7 @@ export function withHandshake<T>(connector: Connector<T>, handshake: Handshake<T
     wrapped.retryable = (error) => connector.retryable?.(error) !== false;
   }
   if (connector.endpoint !== undefined) wrapped.endpoint = (client) => connector.endpoint?.(client);
+  if (connector.readyIn !== undefined) wrapped.readyIn = () => connector.readyIn?.();
   if (connector.endpointStats !== undefined) {
     wrapped.endpointStats = () => connector.endpointStats?.() ?? [];
   }

@@ -187,6 +187,21 @@ export class EndpointPool<E> {
     return entry.endpoint;
   }
 
+  /**
+   * Milliseconds until some endpoint may be picked: 0 when one may now; undefined for a function
+   * (it decides alone).
+   */
+  readyIn(): number | undefined {
+    if (this.#source !== undefined) return undefined;
+    const now = TIMERS.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const entry of this.#entries) {
+      if (entry.retryAt <= now) return 0;
+      soonest = Math.min(soonest, entry.retryAt - now);
+    }
+    return soonest;
+  }
+
   /** An attempt to `endpoint` failed: it waits its own, growing delay. */
   failed(endpoint: E): void {
     const entry = this.#byName.get(redactText(this.#describe(endpoint)));

@@ -7,7 +7,7 @@ import type { Connback } from './connback.js';
 import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
 import type { Connector } from './connector.js';
 import { ConnbackError, ErrorCode } from './errors.js';
-import type { ResolvedConnbackOptions } from './options.js';
+import { MAX_TIMER_DELAY, type ResolvedConnbackOptions } from './options.js';
 import type { EndpointStats } from './pool.js';
 import type { ConnbackState, InternalState } from './state.js';
 import { type ConnbackStats, Counters } from './stats.js';
@@ -231,6 +231,18 @@ export abstract class Transitions<T>
     this.#connected(attempt, client);
   }
 
+  /** When the connector's next endpoint is ready (semantic 20): 0 fails over at once. */
+  #readyIn(): number | undefined {
+    if (this.#connector.readyIn === undefined) return undefined;
+    try {
+      const ms = this.#connector.readyIn();
+      return typeof ms === 'number' && ms >= 0 ? Math.min(ms, MAX_TIMER_DELAY) : undefined;
+    } catch (thrown) {
+      this.reportThrown(thrown, "the connector's readyIn");
+      return undefined;
+    }
+  }
+
   #endpointOf(client: T): string | undefined {
     try {
       return this.#connector.endpoint?.(client);
@@ -377,8 +389,13 @@ export abstract class Transitions<T>
       this.#fail(exhausted.cause as Error, exhausted);
       return;
     }
-    // The strategy and the jitter may be user code too.
-    const delay = this.#policy.nextDelay(this, this.#timers.now());
+    // The connector (an endpoint pool) and the strategy and the jitter may be user code too.
+    const readyIn = this.#policy.attempts > 0 ? this.#readyIn() : undefined;
+    let delay = 0;
+    if (readyIn !== 0) {
+      delay = this.#policy.nextDelay(this, this.#timers.now());
+      if (readyIn !== undefined && readyIn > delay) delay = Math.ceil(readyIn);
+    }
     if (!this.#still(offline)) return;
     if (trace.enabled) trace('next attempt in %d ms', delay);
     if (delay === 0) {

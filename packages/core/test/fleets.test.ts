@@ -337,3 +337,69 @@ describe('a handshake inside the attempt (withHandshake)', () => {
     cb.end();
   });
 });
+
+describe('semantic 20: failing over between endpoints, with the connback backoff', () => {
+  /** A fake connector over a pool of names: each attempt picks one; `up` ones connect. */
+  function pooled(up: Set<string>, names: string[]) {
+    const pool = new EndpointPool(names, { initialDelay: 1000 });
+    const connector = new FakeConnector();
+    const picks: string[] = [];
+    const inner = connector.connect;
+    connector.connect = (cb, token) => {
+      const name = pool.pick();
+      picks.push(name);
+      connector.script(
+        up.has(name)
+          ? { kind: 'resolve' }
+          : { kind: 'reject', error: new Error(`${name} refused`) },
+      );
+      return (inner(cb, token) as Promise<FakeClient>).then(
+        (client) => {
+          pool.connected(name);
+          return client;
+        },
+        (error: unknown) => {
+          pool.failed(name);
+          throw error;
+        },
+      );
+    };
+    Object.assign(connector, { readyIn: () => pool.readyIn() });
+    return { connector, picks };
+  }
+
+  it('a failed attempt fails over at once to an endpoint that is not waiting, without the backoff delay', async () => {
+    const { connector, picks } = pooled(new Set(['c']), ['a', 'b', 'c']);
+    const h = harness({ ...quiet, initialDelay: 5000 }, connector);
+    await flush();
+    expect(picks).toEqual(['a', 'b', 'c']);
+    expect(h.cb.connected).toBe(true);
+    expect(h.cb.stats.outageAttempts).toBe(3);
+    h.cb.end();
+  });
+
+  it('when every endpoint waits, the next attempt waits the later of the backoff and the first endpoint delay', async () => {
+    const up = new Set<string>();
+    const { connector, picks } = pooled(up, ['a', 'b']);
+    const h = harness({ ...quiet, initialDelay: 100 }, connector);
+    await flush();
+    expect(picks).toEqual(['a', 'b']);
+    // Both wait 1000 ms (their own delay), longer than the backoff (100 ms).
+    await advance(999);
+    expect(picks).toHaveLength(2);
+    up.add('a');
+    await advance(1);
+    expect(picks).toEqual(['a', 'b', 'a']);
+    expect(h.cb.connected).toBe(true);
+    h.cb.end();
+  });
+
+  it('maxNumOfAttempts counts the attempts of the outage across endpoints', async () => {
+    const { connector, picks } = pooled(new Set(), ['a', 'b', 'c']);
+    const h = harness({ ...quiet, maxNumOfAttempts: 2 }, connector);
+    await flush();
+    expect(picks).toEqual(['a', 'b']);
+    expect(h.cb.state).toBe('failed');
+    h.cb.end();
+  });
+});

@@ -85,6 +85,8 @@ export class TcpConnector implements Connector<net.Socket> {
   readonly #endpoints = new WeakMap<net.Socket, string>();
   /** Counters per endpoint, with `endpoints`. */
   readonly endpointStats?: () => readonly EndpointStats[];
+  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: TcpConnectorOptions) {
@@ -105,6 +107,7 @@ export class TcpConnector implements Connector<net.Socket> {
       this.#target = undefined;
       this.#name = '';
       this.endpointStats = () => pool.stats();
+      this.readyIn = () => pool.readyIn();
     }
   }
 

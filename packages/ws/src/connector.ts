@@ -121,6 +121,8 @@ export class WsConnector implements Connector<WebSocketLike> {
   readonly #endpoints = new WeakMap<WebSocketLike, string>();
   /** Counters per URL, when `url` is a list. */
   readonly endpointStats?: () => readonly EndpointStats[];
+  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: WsConnectorOptions) {
@@ -135,6 +137,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       });
       this.pool = pool;
       this.endpointStats = () => pool.stats();
+      this.readyIn = () => pool.readyIn();
     } else {
       this.pool = undefined;
     }

@@ -60,6 +60,16 @@ describe('semantic 5: the first retry after a stable connection, herd-safe by de
     for (const h of hs) h.cb.end();
   });
 
+  it('a herd larger than the window still retries within initialDelay', async () => {
+    const hs = await fleet(300, { keepalive: 0, connectTimeout: 0, initialDelay: 50 });
+    dropAll(hs);
+    await advance(49);
+    expect(reconnecting(hs)).toBeLessThan(300);
+    await advance(1);
+    expect(reconnecting(hs)).toBe(300);
+    for (const h of hs) h.cb.end();
+  });
+
   it("jitter 'none' keeps the exact sequence: every first retry at once", async () => {
     const hs = await fleet(20);
     dropAll(hs);
@@ -135,6 +145,18 @@ describe('a retry budget many Connbacks share', () => {
     await advance(4000);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     for (const h of hs) h.cb.end();
+  });
+
+  it('a Connback granted its attempt may end() another waiting one from its listener (semantic 15)', async () => {
+    const budget = new RetryBudget({ rate: 10, burst: 1 });
+    const hs = await fleet(3, { ...quiet, budget });
+    nth(hs, 1).cb.onreconnect(() => nth(hs, 2).cb.end());
+    dropAll(hs);
+    await advance(100);
+    expect(hs.map((h) => h.cb.state)).toEqual(['connecting', 'connecting', 'ended']);
+    expect(budget.stats().waiting).toBe(0);
+    for (const h of hs) h.cb.end();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('reconnect() is the application asking: it does not wait for the budget', async () => {

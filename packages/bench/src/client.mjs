@@ -2,7 +2,7 @@
 // of that variant (raw, 0.1.7 or connback) as the parent asks, and reports what it measured.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { now, serve } from './children.mjs';
-import { DEFAULT_POLICY, HERD_POLICY } from './policy.mjs';
+import { DEFAULT_POLICY, FULL_JITTER_POLICY, HERD_POLICY } from './policy.mjs';
 
 const VARIANT_FILES = { raw: 'raw.mjs', '0.1.7': 'v017.mjs', connback: 'connback.mjs' };
 const variantName = process.argv[2] ?? '';
@@ -10,7 +10,7 @@ if (!(variantName in VARIANT_FILES)) {
   throw new Error(`bench client: unknown variant "${variantName}" (known: raw, 0.1.7, connback)`);
 }
 const variant = await import(`./variants/${VARIANT_FILES[variantName]}`);
-const POLICIES = { default: DEFAULT_POLICY, herd: HERD_POLICY };
+const POLICIES = { default: DEFAULT_POLICY, herd: HERD_POLICY, fullJitter: FULL_JITTER_POLICY };
 const OPEN_BATCH = 500;
 
 /** Resolves when `check()` holds, polling; rejects with `what` after `timeoutMs`. */
@@ -34,6 +34,8 @@ const fleet = {
   connected: 0,
   attempts: [],
   connects: [],
+  /** The last connect of each client. */
+  connectedAt: [],
   closes: 0,
   lastDataAt: 0,
   /** Opens `count` more clients; waits for them in batches so the server's backlog never overflows. */
@@ -46,6 +48,7 @@ const fleet = {
           onConnect: (socket) => {
             this.connected++;
             this.connects.push(now());
+            this.connectedAt[index] = now();
             this.sockets[index] = socket;
             socket.on('data', () => {
               if (this.sockets[index] === socket) this.lastDataAt = now();
@@ -94,8 +97,8 @@ async function idle({ port, conns, keepalive, settleMs, cpuMs }) {
   };
 }
 
-async function openFleet({ port, conns, keepalive, policy }) {
-  await fleet.open(port, conns, { keepalive, policy: POLICIES[policy] });
+async function openFleet({ port, conns, keepalive, policy, budget }) {
+  await fleet.open(port, conns, { keepalive, policy: POLICIES[policy], budget });
   await until(() => fleet.connected === conns, `${conns} connections`, 120_000);
   return { type: 'opened' };
 }
@@ -110,8 +113,12 @@ async function awaitBack({ since, timeoutMs }) {
   } catch {
     allBack = false;
   }
+  // How long each client waited to be back, from the drop: a starved one shows in the maximum.
+  const waits = fleet.connectedAt.filter((t) => t > since).map((t) => t - since);
+  const mean = waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length);
   return {
     type: 'back',
+    waitMaxOverMean: allBack ? Math.max(...waits) / mean : null,
     attempts: fleet.attempts.filter((t) => t > since),
     lastBackAt: allBack ? Math.max(...fleet.connects.filter((t) => t > since)) : null,
     connected: fleet.connected,

@@ -32,6 +32,19 @@ export const HERD_POLICY = {
   delayFirstAttempt: true,
 };
 
+/**
+ * A hand-written full-jitter loop (the AWS architecture blog's), the floor the default-policy herd
+ * row compares connback's defaults with: every delay, the first retry's included, drawn from
+ * [0, fibonacci delay].
+ */
+export const FULL_JITTER_POLICY = {
+  strategy: 'fibonacci',
+  jitter: 'full',
+  initialDelay: 1000,
+  maxDelay: 30_000,
+  delayFirstAttempt: true,
+};
+
 const JITTERS = { full: fullJitter, equal: equalJitter, none: (delay) => delay };
 
 /** The same policy as options for a Connback (connback names its jitters; 0.1.7 takes a function). */

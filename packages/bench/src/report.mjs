@@ -15,6 +15,9 @@ export function machine() {
 
 const KB = 1024;
 
+/** The connect timeout of the blackholed failover row (failover.mjs uses the same). */
+export const FAILOVER_CT_MS = 1000;
+
 /**
  * The figures of the table. `target`: `ratio` compares connback with raw measured in the same
  * suite run; `max`/`min` are absolute bounds; `every` bounds the worst run instead of the median.
@@ -122,6 +125,76 @@ const FIGURES = [
     target: { max: 2 },
   },
   {
+    experiment: 'failoverRefused',
+    label: () =>
+      'failover, 3 loopback endpoints, the current one refused: from the drop to connected on another',
+    value: (r) => r.failoverMs,
+    unit: 'ms',
+    target: { max: 100, every: true },
+  },
+  {
+    experiment: 'failoverBlackhole',
+    label: () =>
+      `failover, the current one blackholed (connect hangs), connectTimeout ${FAILOVER_CT_MS} ms: from the drop to connected on another`,
+    value: (r) => r.failoverMs,
+    unit: 'ms',
+    target: { max: FAILOVER_CT_MS + 100, every: true },
+  },
+  {
+    experiment: 'failoverRefused',
+    label: () =>
+      'failover: attempts on the dead endpoint before its own delay ended (3 more drops)',
+    value: (r) => r.earlyRetries,
+    unit: '',
+    target: { max: 0, every: true },
+  },
+  {
+    experiment: 'failoverBlackhole',
+    label: () => 'failover (blackholed): attempts on the dead endpoint before its own delay ended',
+    value: (r) => r.earlyRetries,
+    unit: '',
+    target: { max: 0, every: true },
+  },
+  {
+    experiment: 'herdFleet',
+    label: (s) =>
+      `herd, default options (raw: a full-jitter loop), ${s.herdClients.toLocaleString('en')} clients, server down 1 s: peak attempts per 100 ms`,
+    value: (r) => r.peakAttemptsPer100ms,
+    unit: '',
+    target: { ratio: 1.2, below: true },
+  },
+  {
+    experiment: 'herdFleet',
+    label: () => 'herd, default options: time until all are back after the server is up',
+    value: (r) => r.allBackSeconds,
+    unit: 's',
+    missing: (s) => `not all back in ${s.herdGiveUpMs / 1000} s`,
+    target: { ratio: 1.5, below: true },
+  },
+  {
+    experiment: 'herdBudget',
+    label: (s) =>
+      `herd, one shared RetryBudget of 500 attempts/s (burst 50), ${s.herdClients.toLocaleString('en')} clients: peak attempts per 100 ms`,
+    value: (r) => r.peakAttemptsPer100ms,
+    unit: '',
+    target: { max: 100, every: true },
+  },
+  {
+    experiment: 'herdBudget',
+    label: () => 'herd, shared budget: time until all are back after the server is up',
+    value: (r) => r.allBackSeconds,
+    unit: 's',
+    missing: (s) => `not all back in ${s.herdGiveUpMs / 1000} s`,
+    target: { max: 5, every: true },
+  },
+  {
+    experiment: 'herdBudget',
+    label: () => 'herd, shared budget: longest wait to be back / mean wait (no one starved)',
+    value: (r) => r.waitMaxOverMean,
+    unit: '',
+    target: { max: 2, every: true },
+  },
+  {
     experiment: 'herdDefaults',
     label: (s) =>
       `for reference, herd with each one's default policy: peak attempts per 100 ms (${s.herdClients.toLocaleString('en')} clients)`,
@@ -151,6 +224,8 @@ function format(value, unit) {
 }
 
 function cell(values, figure, size) {
+  // A row this variant does not run (no endpoint pool, no shared budget).
+  if (values.length === 0) return '—';
   if (figure.unit === 'count') return `${values.filter((v) => v === 1).length}/${values.length}`;
   const s = summarize(values);
   const missing = figure.missing?.(size) ?? 'failed';
@@ -282,6 +357,21 @@ const NOTES = `## What is measured, and how
   the one a fleet should use: \`delayFirstAttempt: true\`, \`initialDelay = maxDelay = 1000\`,
   \`jitter: 'equal'\` (0.1.7 gets the same jitter as a function). The reference row below it runs
   each one's defaults (first retry at once, fibonacci from 1 s with full jitter).
+- **Failover** (RELIABILITY.md row 38, \`failover.mjs\`, connback only: the others have no
+  endpoint pool): one Connback with three loopback endpoints, \`'in-order'\`, connected to the
+  first. Refused: that server stops listening and destroys its connections. Blackholed: that
+  server is a child process frozen with SIGSTOP whose accept queue (backlog 1) was filled, so a
+  new connect hangs until \`connectTimeout\` (1000 ms); the client's socket is destroyed. The
+  figure is the time from the drop to \`onconnect\` on another endpoint; then three more drops
+  in a row, counting attempts on the dead endpoint (it waits its own 1 s delay: none expected).
+- **Herd, default options** (row 39): the herd above, with connback's defaults (its first retry
+  after a stable connection takes the next half-millisecond slot of the process), against raw
+  running a hand-written full-jitter loop (every delay, the first included, drawn from [0,
+  fibonacci delay], fibonacci from 1 s). 0.1.7 is not run.
+- **Herd, shared budget** (row 39): the same with connback's defaults plus one
+  \`RetryBudget({ rate: 500, burst: 50 })\` shared by all 2,000. "Longest wait / mean wait": each
+  client's time from the drop until it is connected again; the worst over the mean (a FIFO queue
+  drained at a steady rate gives at most 2).
 - **Half-open**: at a random moment of the keepalive period after a pong, the echo server process
   is frozen with SIGSTOP; "detection" is the time until the
   client gives up on the connection (it closes it or starts a new attempt). After SIGCONT, "healthy"

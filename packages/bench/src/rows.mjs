@@ -76,6 +76,11 @@ export function cycle(variant, size) {
   );
 }
 
+/** Failover between three loopback endpoints when the current one is refused or blackholed. */
+export function failover(variant, mode) {
+  return runScript('failover.mjs', [], [variant, mode]);
+}
+
 /** The keepalive's own CPU per minute, in-memory connections, no sockets (its own process). */
 export function ticks(variant, size) {
   return runScript('ticks.mjs', [], [variant, size.idleConns, size.ticksMs]);
@@ -97,10 +102,10 @@ export function echo(variant, size) {
  * `herdClients` connected clients; the server drops them all and stays down `HERD_DOWN_MS`.
  * Attempts are counted per 100 ms from the drop; "back" is the last reconnect after the server is up.
  */
-export function herd(variant, size, policy) {
+export function herd(variant, size, policy, budget) {
   return withPair(variant, 'echo', async ({ server, client, port }) => {
     await client.ask(
-      { type: 'open', port, conns: size.herdClients, keepalive: KEEPALIVE_S, policy },
+      { type: 'open', port, conns: size.herdClients, keepalive: KEEPALIVE_S, policy, budget },
       'opened',
       120_000,
     );
@@ -121,6 +126,7 @@ export function herd(variant, size, policy) {
       // Not all back before the suite gave up: no figure (the report says so).
       allBackSeconds: back.lastBackAt === null ? Number.NaN : (back.lastBackAt - upAt) / 1000,
       connectedAtEnd: back.connected,
+      waitMaxOverMean: back.waitMaxOverMean ?? Number.NaN,
     };
   });
 }

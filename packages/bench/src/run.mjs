@@ -51,6 +51,32 @@ const EXPERIMENTS = [
   { id: 'herd', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'herd') },
   { id: 'herdDefaults', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'default') },
   { id: 'halfOpen', runs: [5, 1], run: (v) => rows.halfOpen(v) },
+  // Issue 14: the fleet rows. Only connback has endpoint pools and a shared budget.
+  {
+    id: 'failoverRefused',
+    runs: [5, 1],
+    variants: ['connback'],
+    run: (v) => rows.failover(v, 'refused'),
+  },
+  {
+    id: 'failoverBlackhole',
+    runs: [3, 1],
+    variants: ['connback'],
+    run: (v) => rows.failover(v, 'blackhole'),
+  },
+  {
+    id: 'herdFleet',
+    runs: [3, 1],
+    variants: ['raw', 'connback'],
+    // connback with its defaults against a hand-written full-jitter loop.
+    run: (v, size) => rows.herd(v, size, v === 'raw' ? 'fullJitter' : 'default'),
+  },
+  {
+    id: 'herdBudget',
+    runs: [3, 1],
+    variants: ['connback'],
+    run: (v, size) => rows.herd(v, size, 'default', { rate: 500, burst: 50 }),
+  },
   { id: 'flap', runs: [3, 1], run: (v, size) => rows.flap(v, size) },
 ];
 
@@ -125,7 +151,7 @@ async function main() {
     const runs = experiment.runs[quick ? 1 : 0];
     const byVariant = Object.fromEntries(VARIANTS.map((v) => [v, []]));
     for (let run = 1; run <= runs; run++) {
-      for (const variant of VARIANTS) {
+      for (const variant of experiment.variants ?? VARIANTS) {
         const t0 = Date.now();
         let figures;
         try {

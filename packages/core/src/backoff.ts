@@ -1,6 +1,7 @@
 import { type BackoffOptions, buildJitter, createStrategy, sanitizeOptions } from '@jil/backoff';
 import type { Connector } from './connector.js';
 import { ConnbackError, ErrorCode } from './errors.js';
+import { firstRetryDelay } from './herd.js';
 import type {
   BackoffStrategyLike,
   JitterFunction,
@@ -138,12 +139,17 @@ export class BackoffPolicy {
   }
 
   /**
-   * Milliseconds to wait before the next attempt: 0 for the first of an outage, else backoff.
+   * Milliseconds to wait before the next attempt. The first of an outage has no backoff delay:
+   * it is immediate with jitter `'none'`; otherwise it is spread over the herd window (see
+   * `herd.ts`: immediate for a lone Connback, in turn for many that dropped together). Then backoff.
    * @param sink receives what a custom strategy or jitter threw; without one it is re-thrown.
+   * @param now monotonic ms, for the herd window.
    */
-  nextDelay(sink?: PolicySink): number {
+  nextDelay(sink?: PolicySink, now = 0): number {
     const o = this.#options;
-    if (this.#attempts === 0 && !o.delayFirstAttempt) return 0;
+    if (this.#attempts === 0 && !o.delayFirstAttempt) {
+      return o.jitter === 'none' ? 0 : firstRetryDelay(now, o.initialDelay);
+    }
     let capped: number;
     try {
       const strategy = this.#delays();

@@ -1,6 +1,7 @@
 import type { AttemptToken } from './cancellation.js';
 import type { Connback } from './connback.js';
 import { ConnbackError, ErrorCode } from './errors.js';
+import type { EndpointStats } from './pool.js';
 
 /** A value, or a promise of it. */
 export type ValueOrPromise<T> = T | PromiseLike<T>;
@@ -43,6 +44,21 @@ export interface Connector<T> {
    * `onfail` with reason `CONNBACK_RETRY_DECLINED`. A throw is reported and counts as `true`.
    */
   retryable?(error: Error): boolean;
+  /**
+   * Names the endpoint `client` is connected to (credentials redacted), for `onconnect`'s info
+   * and `stats.endpoint`. Called once per connection, before it is announced; a throw is
+   * reported through `onerror` and names none.
+   */
+  endpoint?(client: T): string | undefined;
+  /**
+   * Milliseconds until one of the connector's endpoints may be tried (see
+   * {@link EndpointPool.readyIn}). When it gives 0 after a failed attempt, connback fails over at
+   * once, without its backoff delay; otherwise it waits the later of its backoff delay and this.
+   * A throw is reported through `onerror` and counts as no answer.
+   */
+  readyIn?(): number | undefined;
+  /** Counters per endpoint, for `stats.endpoints` (see {@link EndpointPool}). */
+  endpointStats?(): readonly EndpointStats[];
 }
 
 function fail(what: string): ConnbackError {
@@ -64,7 +80,9 @@ export function checkConnector(connector: unknown): void {
   if (c.canPing !== undefined && typeof c.canPing !== 'function') {
     throw fail('canPing must be a function when given');
   }
-  if (c.retryable !== undefined && typeof c.retryable !== 'function') {
-    throw fail('retryable must be a function when given');
+  for (const name of ['retryable', 'endpoint', 'endpointStats', 'readyIn'] as const) {
+    if (c[name] !== undefined && typeof c[name] !== 'function') {
+      throw fail(`${name} must be a function when given`);
+    }
   }
 }

@@ -1,4 +1,10 @@
 export {
+  type BudgetWaiter,
+  RetryBudget,
+  type RetryBudgetOptions,
+  type RetryBudgetStats,
+} from './budget.js';
+export {
   type AttemptToken,
   type Cancellable,
   type CancellationToken,
@@ -9,6 +15,7 @@ export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
+export { type Handshake, runHandshake, withHandshake } from './handshake.js';
 export {
   type BackoffStrategyClass,
   type BackoffStrategyLike,
@@ -21,6 +28,12 @@ export {
   type JitterName,
   type ResolvedConnbackOptions,
 } from './options.js';
+export {
+  type EndpointPolicy,
+  EndpointPool,
+  type EndpointPoolOptions,
+  type EndpointStats,
+} from './pool.js';
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
 export type { ConnbackStats, ConnectInfo } from './stats.js';

@@ -1,3 +1,4 @@
+import { RetryBudget } from './budget.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 
 /** The delays a backoff strategy produces; `reset()` starts the sequence over. */
@@ -114,6 +115,13 @@ export interface ConnbackOptions {
    * @default false
    */
   unref?: boolean | undefined;
+  /**
+   * A {@link RetryBudget} shared with other Connbacks: every automatic attempt waits its backoff
+   * delay and then for the budget (the later of the two wins). `'default'` uses the process
+   * default set with `RetryBudget.setDefault()`, if any, at construction; `'none'` uses none.
+   * @default 'default'
+   */
+  budget?: RetryBudget | 'default' | 'none' | undefined;
 }
 
 /** The 0.1.7 name of {@link ConnbackOptions}. */
@@ -141,6 +149,7 @@ export const DEFAULT_OPTIONS: ResolvedConnbackOptions = Object.freeze({
   retry: () => true,
   lazyConnect: false,
   unref: false,
+  budget: 'default',
 });
 
 /** How a bad value is shown in a message: a function by its name, never by its source. */
@@ -239,6 +248,9 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   checkBoolean('delayFirstAttempt', r.delayFirstAttempt);
   checkBoolean('lazyConnect', r.lazyConnect);
   checkBoolean('unref', r.unref);
+  if (r.budget !== 'default' && r.budget !== 'none' && !(r.budget instanceof RetryBudget)) {
+    throw invalid('budget', "a RetryBudget, 'default' or 'none'", r.budget);
+  }
   if (typeof r.retry !== 'function') throw invalid('retry', 'a function', r.retry);
   return Object.freeze(r);
 }

@@ -64,7 +64,7 @@ export type InternalState<T> =
   | { readonly name: 'idle' }
   | Attempt<T>
   | Connection<T>
-  | { readonly name: 'offline'; timer: unknown }
+  | { readonly name: 'offline'; timer: unknown; budgeted: boolean }
   | { readonly name: 'ending' }
   | { readonly name: 'ended' }
   | { readonly name: 'failed'; readonly error: Error };

@@ -1,3 +1,4 @@
+import type { EndpointStats } from './pool.js';
 import type { ConnbackState, InternalState } from './state.js';
 import type { Timers } from './timers.js';
 
@@ -7,6 +8,8 @@ export interface ConnectInfo {
   readonly reconnect: boolean;
   /** Number of the attempt that connected, within its outage (1 for the first). */
   readonly attempt: number;
+  /** The endpoint connected to, when the connector names it (credentials redacted). */
+  readonly endpoint: string | undefined;
 }
 
 /** A snapshot of a Connback's counters, as `stats` returns it. */
@@ -33,6 +36,10 @@ export interface ConnbackStats {
   readonly connectedSince: Date | undefined;
   /** The backoff delay (ms) of the wait in progress; undefined when not waiting. */
   readonly nextDelay: number | undefined;
+  /** The endpoint of the live connection, when the connector names it (credentials redacted). */
+  readonly endpoint: string | undefined;
+  /** Counters per endpoint, when the connector has an endpoint pool. */
+  readonly endpoints: readonly EndpointStats[] | undefined;
 }
 
 /** The counters behind {@link ConnbackStats}, kept by the state machine. */
@@ -44,9 +51,16 @@ export class Counters {
   lastError: Error | undefined;
   /** The delay of the last backoff wait armed. */
   nextDelay: number | undefined;
+  /** The endpoint of the last connection. */
+  endpoint: string | undefined;
 
   /** A snapshot, taken in `state` with `outageAttempts` counted in the current outage. */
-  snapshot<T>(state: InternalState<T>, outageAttempts: number, timers: Timers): ConnbackStats {
+  snapshot<T>(
+    state: InternalState<T>,
+    outageAttempts: number,
+    timers: Timers,
+    endpoints: readonly EndpointStats[] | undefined,
+  ): ConnbackStats {
     return {
       state: state.name,
       attempts: this.attempts,
@@ -61,6 +75,8 @@ export class Counters {
           ? new Date(Date.now() - (timers.now() - state.since))
           : undefined,
       nextDelay: state.name === 'offline' && state.timer !== undefined ? this.nextDelay : undefined,
+      endpoint: state.name === 'connected' ? this.endpoint : undefined,
+      endpoints,
     };
   }
 }

@@ -1,19 +1,22 @@
 import { Announcer } from './announcer.js';
 import { Attempt, type AttemptHost } from './attempt.js';
 import { BackoffPolicy, type PolicySink } from './backoff.js';
+import { type BudgetWaiter, RetryBudget } from './budget.js';
 import type { Cancellable } from './cancellation.js';
 import type { Connback } from './connback.js';
 import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
 import type { Connector } from './connector.js';
 import { ConnbackError, ErrorCode } from './errors.js';
-import type { ResolvedConnbackOptions } from './options.js';
+import { MAX_TIMER_DELAY, type ResolvedConnbackOptions } from './options.js';
+import type { EndpointStats } from './pool.js';
 import type { ConnbackState, InternalState } from './state.js';
 import { type ConnbackStats, Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
 import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
 
-type Offline = { readonly name: 'offline'; timer: unknown };
+/** `budgeted`: the backoff wait is over and the attempt waits for the retry budget. */
+type Offline = { readonly name: 'offline'; timer: unknown; budgeted: boolean };
 
 // The states that own nothing are shared by every Connback.
 const IDLE: { readonly name: 'idle' } = Object.freeze({ name: 'idle' });
@@ -33,13 +36,14 @@ const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
  */
 export abstract class Transitions<T>
   extends Announcer<T>
-  implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink
+  implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink, BudgetWaiter
 {
   readonly #connback: Connback<T>;
   readonly #connector: Connector<T>;
   readonly #options: ResolvedConnbackOptions;
   readonly #policy: BackoffPolicy;
   readonly #timers: Timers;
+  readonly #budget: RetryBudget | undefined;
   #state: InternalState<T> = IDLE;
   /** The eager start is still to come. */
   #autoStart: boolean;
@@ -56,7 +60,16 @@ export abstract class Transitions<T>
     if (s.name !== 'offline' || s.timer === undefined) return;
     s.timer = undefined;
     owner.deliver();
-    if (owner.#state === s) owner.#begin(true);
+    if (owner.#state === s) owner.#retry(s);
+  }
+
+  /** The retry budget granted the attempt this Connback waited for. */
+  budgetGranted(): void {
+    const s = this.#state;
+    if (s.name !== 'offline' || !s.budgeted) return;
+    s.budgeted = false;
+    this.deliver();
+    if (this.#state === s) this.#begin(true);
   }
 
   constructor(connback: Connback<T>, connector: Connector<T>, options: ResolvedConnbackOptions) {
@@ -67,6 +80,13 @@ export abstract class Transitions<T>
     this.#policy = new BackoffPolicy(options);
     this.#timers = options.unref ? UNREFED_TIMERS : TIMERS;
     this.#autoStart = !options.lazyConnect;
+    const budget = options.budget;
+    this.#budget =
+      budget instanceof RetryBudget
+        ? budget
+        : budget === 'default'
+          ? RetryBudget.default
+          : undefined;
   }
 
   abstract settled(attempt: Attempt<T>, client: T | undefined, error: Error | undefined): void;
@@ -91,7 +111,15 @@ export abstract class Transitions<T>
   }
 
   stats(): ConnbackStats {
-    return this.#counters.snapshot(this.#state, this.#policy.attempts, this.#timers);
+    let endpoints: readonly EndpointStats[] | undefined;
+    if (this.#connector.endpointStats !== undefined) {
+      try {
+        endpoints = this.#connector.endpointStats();
+      } catch (thrown) {
+        this.reportThrown(thrown, "the connector's endpointStats");
+      }
+    }
+    return this.#counters.snapshot(this.#state, this.#policy.attempts, this.#timers, endpoints);
   }
 
   /** Delivers, then tells whether `state` is still the current state. */
@@ -190,8 +218,37 @@ export abstract class Transitions<T>
     attempt.settled = true;
     if (client === undefined || client === null) {
       this.#attemptFailed(new ConnbackError(ErrorCode.NoClient));
-    } else {
-      this.#connected(attempt, client);
+      return;
+    }
+    if (this.#connector.endpoint !== undefined) {
+      this.#counters.endpoint = this.#endpointOf(client);
+      // The connector's code: a call it made may have moved the state on.
+      if (this.#state !== attempt) {
+        closeClient(this.#connector, client, true, this);
+        return;
+      }
+    }
+    this.#connected(attempt, client);
+  }
+
+  /** When the connector's next endpoint is ready (semantic 20): 0 fails over at once. */
+  #readyIn(): number | undefined {
+    if (this.#connector.readyIn === undefined) return undefined;
+    try {
+      const ms = this.#connector.readyIn();
+      return typeof ms === 'number' && ms >= 0 ? Math.min(ms, MAX_TIMER_DELAY) : undefined;
+    } catch (thrown) {
+      this.reportThrown(thrown, "the connector's readyIn");
+      return undefined;
+    }
+  }
+
+  #endpointOf(client: T): string | undefined {
+    try {
+      return this.#connector.endpoint?.(client);
+    } catch (thrown) {
+      this.reportThrown(thrown, "the connector's endpoint");
+      return undefined;
     }
   }
 
@@ -213,7 +270,7 @@ export abstract class Transitions<T>
     this.#counters.failedAttempts += 1;
     this.#counters.lastError = error;
     this.#policy.failed(error);
-    const offline: Offline = { name: 'offline', timer: undefined };
+    const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connecting', 'offline');
     this.post(this.channels?.error, error);
@@ -235,7 +292,10 @@ export abstract class Transitions<T>
       this.postCall(resolveWaiters, this.#waiters, client);
     }
     const channel = this.channels?.connect;
-    if (channel?.listening) this.post(channel, client, { reconnect, attempt: attempt.number });
+    if (channel?.listening) {
+      const endpoint = this.#counters.endpoint;
+      this.post(channel, client, { reconnect, attempt: attempt.number, endpoint });
+    }
     this.#release(prev, ErrorCode.Cancelled, true);
     // canPing is the connector's code: it may have ended the connection already.
     const period = this.#options.keepalive * 1000;
@@ -271,7 +331,7 @@ export abstract class Transitions<T>
       this.#counters.lastError = error;
       this.#policy.failed(error);
     }
-    const offline: Offline = { name: 'offline', timer: undefined };
+    const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connected', 'offline');
     if (error !== undefined) this.post(this.channels?.error, error);
@@ -329,12 +389,17 @@ export abstract class Transitions<T>
       this.#fail(exhausted.cause as Error, exhausted);
       return;
     }
-    // The strategy and the jitter may be user code too.
-    const delay = this.#policy.nextDelay(this);
+    // The connector (an endpoint pool) and the strategy and the jitter may be user code too.
+    const readyIn = this.#policy.attempts > 0 ? this.#readyIn() : undefined;
+    let delay = 0;
+    if (readyIn !== 0) {
+      delay = this.#policy.nextDelay(this, this.#timers.now());
+      if (readyIn !== undefined && readyIn > delay) delay = Math.ceil(readyIn);
+    }
     if (!this.#still(offline)) return;
     if (trace.enabled) trace('next attempt in %d ms', delay);
     if (delay === 0) {
-      this.#begin(true);
+      this.#retry(offline);
       return;
     }
     this.#counters.nextDelay = delay;
@@ -343,6 +408,16 @@ export abstract class Transitions<T>
       delay,
       this as Transitions<unknown>,
     );
+  }
+
+  /** An automatic attempt: now, or when the retry budget grants it. */
+  #retry(offline: Offline): void {
+    const budget = this.#budget;
+    if (budget === undefined || budget.take(this)) {
+      this.#begin(true);
+      return;
+    }
+    offline.budgeted = true;
   }
 
   #fail(lastError: Error, reason: ConnbackError): void {
@@ -391,6 +466,10 @@ export abstract class Transitions<T>
       case 'offline':
         if (state.timer !== undefined) this.#timers.clear(state.timer);
         state.timer = undefined;
+        if (state.budgeted) {
+          state.budgeted = false;
+          this.#budget?.cancel(this);
+        }
         break;
       default:
     }

@@ -1,13 +1,27 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { type AttemptToken, type Connback, type Connector, redactUrl } from '@connback/core';
+import {
+  type AttemptToken,
+  type Connback,
+  type Connector,
+  EndpointPool,
+  type EndpointStats,
+  ErrorCode,
+  isConnbackError,
+  redactUrl,
+} from '@connback/core';
 import createDebug from 'debug';
 import eventBind from 'event-bind';
 import {
+  parseTcpEndpoint,
   type ResolvedTcpConnectorOptions,
   resolveTcpConnectorOptions,
   type TcpConnectorOptions,
+  type TcpEndpoint,
 } from './options.js';
+
+/** Where one attempt connects: what `net.connect` takes. */
+type Target = { host: string; port: number } | { path: string };
 
 // event-bind is CommonJS: under plain Node ESM only its default import resolves.
 const { Binder } = eventBind;
@@ -62,51 +76,134 @@ function unbindFeeds(socket: net.Socket): void {
  */
 export class TcpConnector implements Connector<net.Socket> {
   readonly options: ResolvedTcpConnectorOptions;
+  /** The endpoints and their counters, when `endpoints` is given. */
+  readonly pool: EndpointPool<TcpEndpoint> | undefined;
+  /** The one target without `endpoints`, and its name. */
+  readonly #target: Target | undefined;
+  readonly #name: string;
+  /** The endpoint each socket of a pool connected to (a pool only). */
+  readonly #endpoints = new WeakMap<net.Socket, string>();
+  /** Counters per endpoint, with `endpoints`. */
+  readonly endpointStats?: () => readonly EndpointStats[];
+  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: TcpConnectorOptions) {
     this.options = resolveTcpConnectorOptions(options);
+    const o = this.options;
+    if (o.endpoints === undefined) {
+      this.pool = undefined;
+      this.#target =
+        o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port as number };
+      this.#name = this.#describe(this.#target);
+    } else {
+      const pool = new EndpointPool<TcpEndpoint>(o.endpoints, {
+        policy: o.endpointPolicy,
+        initialDelay: o.endpointDelay,
+        describe: (e) => this.#describe(parseTcpEndpoint(e)),
+      });
+      this.pool = pool;
+      this.#target = undefined;
+      this.#name = '';
+      this.endpointStats = () => pool.stats();
+      this.readyIn = () => pool.readyIn();
+    }
   }
 
   /**
-   * Resolves with the socket on `connect` (`secureConnect` for TLS), rejects on `error`. When the
-   * token fires, the socket still connecting is destroyed and the attempt rejects with the
-   * token's reason. Nothing of the attempt (listeners, token subscription) outlives it.
+   * Resolves with the socket on `connect` (`secureConnect` for TLS) and, with `handshake`, once
+   * the handshake resolved; rejects on `error` or a failed handshake. When the token fires, the
+   * socket is destroyed and the attempt rejects with the token's reason. Nothing of the attempt
+   * (listeners, token subscription) outlives it.
    */
   connect(connback: Connback<net.Socket>, token: AttemptToken): Promise<net.Socket> {
     if (token.isCancellationRequested) return Promise.reject(token.reason);
+    const pool = this.pool;
+    let endpoint: TcpEndpoint | undefined;
+    let target: Target;
+    try {
+      if (pool === undefined) {
+        target = this.#target as Target;
+      } else {
+        endpoint = pool.pick();
+        target = parseTcpEndpoint(endpoint);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<net.Socket>((resolve, reject) => {
-      const socket = this.#createSocket();
-      if (trace.enabled) trace('connecting to %s', this.#describe());
+      const socket = this.#createSocket(target);
+      if (trace.enabled) trace('connecting to %s', this.#describe(target));
       const ready = this.options.tls ? 'secureConnect' : 'connect';
       const attempt = Binder.for(socket);
       let unsubscribe = (): void => {};
+      let settled = false;
       const settle = () => {
+        settled = true;
         attempt.unbind();
         unsubscribe();
       };
-      attempt
-        .bind(ready, () => {
-          if (trace.enabled) trace('connected to %s', this.#describe());
-          settle();
-          bindFeeds(connback, socket);
-          resolve(socket);
-        })
-        .bind('error', (error: Error) => {
-          settle();
-          socket.destroy();
-          reject(error);
-        })
-        .bind('close', () => {
-          settle();
-          reject(new Error('socket closed before it connected'));
-        });
-      unsubscribe = token.onCancellationRequested(() => {
+      const fail = (error: unknown) => {
         settle();
         socket.destroy();
-        reject(token.reason);
-      });
+        // end() and reconnect() say nothing about the endpoint; a timeout or an error does.
+        if (
+          endpoint !== undefined &&
+          !isConnbackError(error, ErrorCode.Ended) &&
+          !isConnbackError(error, ErrorCode.Cancelled)
+        ) {
+          pool?.failed(endpoint);
+        }
+        reject(error);
+      };
+      const succeed = () => {
+        if (trace.enabled) trace('connected to %s', this.#describe(target));
+        settle();
+        if (endpoint !== undefined) {
+          pool?.connected(endpoint);
+          this.#endpoints.set(socket, pool?.describe(endpoint) ?? '');
+        }
+        bindFeeds(connback, socket);
+        resolve(socket);
+      };
+      attempt
+        .bind(ready, () => {
+          const handshake = this.options.handshake;
+          if (handshake === undefined) {
+            succeed();
+            return;
+          }
+          let result: unknown;
+          try {
+            result = handshake(socket, token);
+          } catch (error) {
+            fail(error ?? new Error('handshake failed'));
+            return;
+          }
+          Promise.resolve(result).then(
+            () => {
+              if (!settled) succeed();
+            },
+            (error: unknown) => {
+              if (!settled) fail(error ?? new Error('handshake failed'));
+            },
+          );
+        })
+        .bind('error', (error: Error) => fail(error))
+        .bind('close', () => fail(new Error('socket closed before it connected')));
+      unsubscribe = token.onCancellationRequested(() => fail(token.reason));
     });
+  }
+
+  /** A bad endpoint (a function of endpoints that returned none) is not worth retrying. */
+  retryable(error: Error): boolean {
+    return !isConnbackError(error, ErrorCode.InvalidOption);
+  }
+
+  /** The endpoint `socket` is connected to, credentials redacted, for `onconnect` and `stats`. */
+  endpoint(socket: net.Socket): string | undefined {
+    return this.pool === undefined ? this.#name : this.#endpoints.get(socket);
   }
 
   /** Destroys at once with `force`; otherwise ends the socket and destroys it after `closeTimeout`. */
@@ -131,31 +228,28 @@ export class TcpConnector implements Connector<net.Socket> {
     if (data !== undefined) socket.write(data);
   }
 
-  /** Where this connector connects, for traces (a host may hold `user:password@` by mistake). */
-  #describe(): string {
-    const o = this.options;
-    return o.path !== undefined
-      ? `unix:${o.path}`
-      : redactUrl(`${o.tls ? 'tls' : 'tcp'}://${o.host}:${o.port}`);
+  /** Where a target is, for traces and stats (a host may hold `user:password@` by mistake). */
+  #describe(target: Target): string {
+    return 'path' in target
+      ? `unix:${target.path}`
+      : redactUrl(`${this.options.tls ? 'tls' : 'tcp'}://${target.host}:${target.port}`);
   }
 
-  #createSocket(): net.Socket {
+  #createSocket(target: Target): net.Socket {
     const o = this.options;
-    const endpoint =
-      o.path !== undefined
-        ? { path: o.path }
-        : { host: o.host, port: o.port as number, ...(o.lookup ? { lookup: o.lookup } : {}) };
+    const ipc = 'path' in target;
+    const endpoint = ipc || !o.lookup ? target : { ...target, lookup: o.lookup };
     const socket = o.tls
       ? tls.connect({
           ...endpoint,
-          ...(o.path === undefined && net.isIP(o.host) === 0 ? { servername: o.host } : {}),
+          ...(!ipc && net.isIP(target.host) === 0 ? { servername: target.host } : {}),
           ...o.tls,
         })
       : net.connect(endpoint);
     // Stays until the socket is gone: an RST after every other listener was removed must not
     // become an uncaught exception.
     socket.on('error', swallow);
-    if (o.path === undefined) {
+    if (!ipc) {
       socket.setNoDelay(o.noDelay);
       if (o.keepAlive) socket.setKeepAlive(true, o.keepAliveInitialDelay);
     }

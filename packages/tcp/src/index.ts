@@ -3,9 +3,11 @@ export { createTcpConnback, type TcpConnbackOptions } from './create.js';
 export { ReconnectingStreamError, StreamErrorCode } from './errors.js';
 export {
   type PingPayload,
+  parseTcpEndpoint,
   type ResolvedTcpConnectorOptions,
   TCP_CONNECTOR_OPTION_NAMES,
   type TcpConnectorOptions,
+  type TcpEndpoint,
 } from './options.js';
 export {
   createTcpStream,

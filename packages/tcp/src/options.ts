@@ -1,12 +1,27 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { ConnbackError, ErrorCode, redactText } from '@connback/core';
+import {
+  ConnbackError,
+  type EndpointPolicy,
+  ErrorCode,
+  type Handshake,
+  redactText,
+} from '@connback/core';
 
 /** What `ping` sends: bytes, or a function of the socket that sends (or returns what to send). */
 export type PingPayload =
   | string
   | Uint8Array
   | ((socket: Socket) => string | Uint8Array | undefined);
+
+/**
+ * One endpoint of a pool: `'host:port'`, or `{ host, port }` for TCP and TLS, or `{ path }` for
+ * IPC (a pool holds either TCP endpoints or IPC paths, not both).
+ */
+export type TcpEndpoint =
+  | string
+  | { readonly host?: string; readonly port: number }
+  | { readonly path: string };
 
 /** Where and how {@link TcpConnector} connects. Give `port` (TCP/TLS) or `path` (IPC), not both. */
 export interface TcpConnectorOptions {
@@ -58,6 +73,35 @@ export interface TcpConnectorOptions {
    * @default 2000
    */
   closeTimeout?: number | undefined;
+  /**
+   * Several endpoints instead of `host`/`port`/`path` (DESIGN.md semantic 20): a non-empty list,
+   * or a function called at each attempt that returns the endpoint to try. Each attempt picks one
+   * by `endpointPolicy`; one that failed waits its own delay (`endpointDelay`, doubling per
+   * failure, up to the Connback's `maxDelay` default of 30 s) before it is picked again, unless
+   * every endpoint is waiting.
+   */
+  endpoints?: readonly TcpEndpoint[] | (() => TcpEndpoint) | undefined;
+  /**
+   * How an attempt picks among `endpoints`: `'in-order'` (the first one, the primary, whenever it
+   * is not waiting its delay; a live connection is never dropped to go back to it),
+   * `'round-robin'`, or `'random'` (shuffled once).
+   * @default 'in-order'
+   */
+  endpointPolicy?: EndpointPolicy | undefined;
+  /**
+   * Milliseconds an endpoint of `endpoints` waits after its first failed attempt before it is
+   * picked again; it doubles with each further failure, up to 30 s.
+   * @default 1000
+   */
+  endpointDelay?: number | undefined;
+  /**
+   * Runs on each socket once it connected and before the attempt resolves, within
+   * `connectTimeout`, with the attempt's token: the attempt (and `onconnect`) waits until the
+   * application protocol is ready. Data that arrives meanwhile goes to the handshake's own
+   * `'data'` listener, not to connback's heartbeat or to later listeners. A throw or rejection
+   * fails the attempt; `retry` decides what follows.
+   */
+  handshake?: Handshake<Socket> | undefined;
 }
 
 /** The connector options with defaults filled in. */
@@ -73,6 +117,10 @@ export interface ResolvedTcpConnectorOptions {
   readonly lookup: LookupFunction | undefined;
   readonly ping: PingPayload | undefined;
   readonly closeTimeout: number;
+  readonly endpoints: readonly TcpEndpoint[] | (() => TcpEndpoint) | undefined;
+  readonly endpointPolicy: EndpointPolicy;
+  readonly endpointDelay: number;
+  readonly handshake: Handshake<Socket> | undefined;
 }
 
 /** The names of {@link TcpConnectorOptions}, to split merged options. */
@@ -88,6 +136,10 @@ export const TCP_CONNECTOR_OPTION_NAMES: readonly (keyof TcpConnectorOptions)[] 
   'lookup',
   'ping',
   'closeTimeout',
+  'endpoints',
+  'endpointPolicy',
+  'endpointDelay',
+  'handshake',
 ];
 
 const MAX_TIMER = 2_147_483_647;
@@ -109,6 +161,57 @@ function optionalMs(name: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER) {
     throw invalid(name, `a number of milliseconds between 0 and ${MAX_TIMER}`, value);
+  }
+}
+
+/**
+ * An endpoint as `net.connect` takes it, or a message saying what is wrong with it.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming `endpoints`.
+ */
+export function parseTcpEndpoint(
+  endpoint: unknown,
+): { host: string; port: number } | { path: string } {
+  if (typeof endpoint === 'string') {
+    const at = endpoint.lastIndexOf(':');
+    const port = Number(endpoint.slice(at + 1));
+    const host = endpoint.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    if (at > 0 && Number.isInteger(port) && port >= 1 && port <= 65535 && !host.includes('/')) {
+      return { host, port };
+    }
+    throw invalid(
+      'endpoints',
+      'a list of "host:port" strings, { host, port } or { path }',
+      endpoint,
+    );
+  }
+  if (typeof endpoint === 'object' && endpoint !== null) {
+    const e = endpoint as { host?: unknown; port?: unknown; path?: unknown };
+    if (typeof e.path === 'string' && e.path !== '' && e.port === undefined)
+      return { path: e.path };
+    const port = e.port;
+    const host = e.host ?? 'localhost';
+    if (
+      typeof host === 'string' &&
+      host !== '' &&
+      typeof port === 'number' &&
+      Number.isInteger(port) &&
+      port >= 1 &&
+      port <= 65535
+    ) {
+      return { host, port };
+    }
+  }
+  throw invalid('endpoints', 'a list of "host:port" strings, { host, port } or { path }', endpoint);
+}
+
+function checkEndpoints(endpoints: unknown): void {
+  if (typeof endpoints === 'function') return;
+  if (!Array.isArray(endpoints) || endpoints.length === 0) {
+    throw invalid('endpoints', 'a non-empty list or a function called per attempt', endpoints);
+  }
+  const kinds = new Set(endpoints.map((e) => ('path' in parseTcpEndpoint(e) ? 'IPC' : 'TCP')));
+  if (kinds.size > 1) {
+    throw invalid('endpoints', 'all TCP endpoints or all IPC paths, not a mix', 'a mix of both');
   }
 }
 
@@ -139,10 +242,19 @@ export function resolveTcpConnectorOptions(
   optionalMs('keepAliveInitialDelay', o.keepAliveInitialDelay);
   optionalMs('timeout', o.timeout);
   optionalMs('closeTimeout', o.closeTimeout);
-  if (o.path !== undefined && o.port !== undefined) {
+  optionalType('handshake', o.handshake, 'function');
+  optionalMs('endpointDelay', o.endpointDelay);
+  if (o.endpoints !== undefined) {
+    checkEndpoints(o.endpoints);
+    for (const name of ['host', 'port', 'path'] as const) {
+      if (o[name] !== undefined) throw invalid(name, 'left out when "endpoints" is given', o[name]);
+    }
+  } else if (o.path !== undefined && o.port !== undefined) {
     throw invalid('path', 'given without "port" (IPC or TCP, not both)', o.path);
   }
-  if (o.path === undefined) {
+  if (o.endpoints !== undefined) {
+    // Checked above.
+  } else if (o.path === undefined) {
     const port = o.port;
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
       throw invalid('port', 'a whole number from 1 to 65535 (or give "path" for IPC)', port);
@@ -178,5 +290,9 @@ export function resolveTcpConnectorOptions(
     lookup: o.lookup,
     ping,
     closeTimeout: o.closeTimeout ?? 2000,
+    endpoints: o.endpoints,
+    endpointPolicy: o.endpointPolicy ?? 'in-order',
+    endpointDelay: o.endpointDelay ?? 1000,
+    handshake: o.handshake,
   });
 }

@@ -3,6 +3,8 @@ import {
   type Connback,
   ConnbackError,
   type Connector,
+  EndpointPool,
+  type EndpointStats,
   ErrorCode,
   isConnbackError,
 } from '@connback/core';
@@ -113,10 +115,37 @@ export class WsConnector implements Connector<WebSocketLike> {
   #lastClose: CloseInfo | undefined;
   /** For each open socket, what removes the listeners `#bindFeeds` added. */
   readonly #releases = new WeakMap<WebSocketLike, () => void>();
+  /** The URLs and their counters, when `url` is a list. */
+  readonly pool: EndpointPool<string | URL> | undefined;
+  /** The URL each open socket connected to, redacted. */
+  readonly #endpoints = new WeakMap<WebSocketLike, string>();
+  /** Counters per URL, when `url` is a list. */
+  readonly endpointStats?: () => readonly EndpointStats[];
+  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: WsConnectorOptions) {
     this.options = resolveWsConnectorOptions(options);
+    const { url, urlPolicy, urlDelay } = this.options;
+    if (Array.isArray(url)) {
+      const pool = new EndpointPool<string | URL>(url as readonly (string | URL)[], {
+        policy: urlPolicy,
+        initialDelay: urlDelay,
+        describe: (u) => redactUrl(u instanceof URL ? u.href : u),
+        optionName: 'url',
+      });
+      this.pool = pool;
+      this.endpointStats = () => pool.stats();
+      this.readyIn = () => pool.readyIn();
+    } else {
+      this.pool = undefined;
+    }
+  }
+
+  /** The URL `socket` connected to, credentials redacted, for `onconnect` and `stats`. */
+  endpoint(socket: WebSocketLike): string | undefined {
+    return this.#endpoints.get(socket);
   }
 
   /** How the last socket that had opened closed. */
@@ -131,7 +160,9 @@ export class WsConnector implements Connector<WebSocketLike> {
   async connect(connback: Connback<WebSocketLike>, token: AttemptToken): Promise<WebSocketLike> {
     if (token.isCancellationRequested) throw token.reason;
     const WebSocketClass = await this.#webSocketClass();
-    const url = await this.#url();
+    const pool = this.pool;
+    const picked = pool?.pick();
+    const url = picked === undefined ? await this.#url() : checkUrl(picked);
     if (token.isCancellationRequested) throw token.reason;
     const { protocols, wsOptions } = this.options;
     if (trace.enabled) trace('connecting to %s', redactUrl(url));
@@ -147,39 +178,71 @@ export class WsConnector implements Connector<WebSocketLike> {
     }
     return new Promise<WebSocketLike>((resolve, reject) => {
       let unsubscribe = (): void => {};
+      let settled = false;
       const settle = () => {
+        settled = true;
         unlisten();
         unsubscribe();
+      };
+      const fail = (error: unknown, abort: boolean) => {
+        settle();
+        if (abort) this.#abort(socket);
+        // end() and reconnect() say nothing about the URL; a timeout or an error does.
+        if (
+          picked !== undefined &&
+          !isConnbackError(error, ErrorCode.Ended) &&
+          !isConnbackError(error, ErrorCode.Cancelled)
+        ) {
+          pool?.failed(picked);
+        }
+        reject(error);
+      };
+      const succeed = () => {
+        settle();
+        if (picked !== undefined) pool?.connected(picked);
+        this.#endpoints.set(socket, redactUrl(url));
+        this.#bindFeeds(connback, socket, transport, url);
+        // `ws` delivers a message that came with the handshake on the next tick, before
+        // connback's onconnect: held until onconnect listeners could subscribe to messages.
+        if (typeof socket.pause === 'function') {
+          socket.pause();
+          setTimeout(() => socket.resume?.(), 0);
+        }
+        resolve(socket);
       };
       const unlisten = listen(socket, {
         open: () => {
           if (trace.enabled) trace('open: %s', redactUrl(url));
-          settle();
-          this.#bindFeeds(connback, socket, transport, url);
-          // `ws` delivers a message that came with the handshake on the next tick, before
-          // connback's onconnect: held until onconnect listeners could subscribe to messages.
-          if (typeof socket.pause === 'function') {
-            socket.pause();
-            setTimeout(() => socket.resume?.(), 0);
+          const handshake = this.options.handshake;
+          if (handshake === undefined) {
+            succeed();
+            return;
           }
-          resolve(socket);
+          let result: unknown;
+          try {
+            result = handshake(socket, token);
+          } catch (error) {
+            fail(error ?? new Error('handshake failed'), true);
+            return;
+          }
+          Promise.resolve(result).then(
+            () => {
+              if (!settled) succeed();
+            },
+            (error: unknown) => {
+              if (!settled) fail(error ?? new Error('handshake failed'), true);
+            },
+          );
         },
         error: (event: { error?: unknown; message?: unknown }) => {
-          settle();
-          this.#abort(socket);
-          reject(errorOf(event, url));
+          fail(errorOf(event, url), true);
         },
         close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
           if (trace.enabled) trace('closed before it opened: code %s', event.code);
-          settle();
-          reject(new WsCloseError(closeInfoOf(event)));
+          fail(new WsCloseError(closeInfoOf(event)), false);
         },
       });
-      unsubscribe = token.onCancellationRequested(() => {
-        settle();
-        this.#abort(socket);
-        reject(token.reason);
-      });
+      unsubscribe = token.onCancellationRequested(() => fail(token.reason, true));
     });
   }
 

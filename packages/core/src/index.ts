@@ -7,6 +7,7 @@ export {
 } from './cancellation.js';
 export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
+export type { ConnbackEnvironment, EnvironmentSignal } from './environment.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
 export {
@@ -23,4 +24,4 @@ export {
 } from './options.js';
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
-export type { ConnbackStats, ConnectInfo } from './stats.js';
+export type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';

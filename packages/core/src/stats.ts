@@ -9,6 +9,17 @@ export interface ConnectInfo {
   readonly attempt: number;
 }
 
+/** The payload of `onwake`. */
+export interface WakeInfo {
+  /**
+   * How long the process or the machine was away, in ms: how late a timer fired, or how far the
+   * wall clock jumped ahead of the monotonic clock (a suspended machine).
+   */
+  readonly asleep: number;
+  /** What connback does about it: `probe` the live connection, or `retry` now instead of waiting. */
+  readonly action: 'probe' | 'retry';
+}
+
 /** A snapshot of a Connback's counters, as `stats` returns it. */
 export interface ConnbackStats {
   readonly state: ConnbackState;
@@ -33,6 +44,13 @@ export interface ConnbackStats {
   readonly connectedSince: Date | undefined;
   /** The backoff delay (ms) of the wait in progress; undefined when not waiting. */
   readonly nextDelay: number | undefined;
+  /** Wake-ups seen (a paused process, a suspended machine), each one announced by `onwake`. */
+  readonly wakes: number;
+  /**
+   * In the `offline` state, what the next attempt waits for: the backoff delay, or the
+   * `environment` to say the network is back (no attempt is made and none counted meanwhile).
+   */
+  readonly waitingFor: 'backoff' | 'network' | undefined;
 }
 
 /** The counters behind {@link ConnbackStats}, kept by the state machine. */
@@ -44,6 +62,7 @@ export class Counters {
   lastError: Error | undefined;
   /** The delay of the last backoff wait armed. */
   nextDelay: number | undefined;
+  wakes = 0;
 
   /** A snapshot, taken in `state` with `outageAttempts` counted in the current outage. */
   snapshot<T>(state: InternalState<T>, outageAttempts: number, timers: Timers): ConnbackStats {
@@ -61,6 +80,15 @@ export class Counters {
           ? new Date(Date.now() - (timers.now() - state.since))
           : undefined,
       nextDelay: state.name === 'offline' && state.timer !== undefined ? this.nextDelay : undefined,
+      wakes: this.wakes,
+      waitingFor:
+        state.name !== 'offline'
+          ? undefined
+          : state.paused === true
+            ? 'network'
+            : state.timer !== undefined
+              ? 'backoff'
+              : undefined,
     };
   }
 }

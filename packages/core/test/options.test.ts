@@ -161,6 +161,8 @@ describe('defaults are those of 0.1.7', () => {
       minUptime: 1000,
       lazyConnect: true,
       unref: false,
+      probeTimeout: 5000,
+      environment: {},
     });
     expect(retry(new Error('x'), 1)).toBe(true);
     expect(Object.isFrozen(cb.options)).toBe(true);

@@ -34,7 +34,8 @@ export type JitterFunction = (delay: number) => number;
 
 /**
  * Options of a Connback. Every option is optional; defaults are those of `@connback/core` 0.1.7
- * plus the additions `minUptime`, `retry`, `lazyConnect` and `unref`.
+ * plus the additions `minUptime`, `retry`, `lazyConnect`, `unref`, `probeTimeout` and
+ * `environment`.
  */
 export interface ConnbackOptions {
   /**

@@ -147,8 +147,8 @@ export class Connection<T> {
 
   /** The connection is no longer live: its keepalive stops for good, the client is closed. */
   release(connector: Connector<T>, force: boolean): void {
-    this.#heartbeat?.stop();
     this.#answer(false);
+    this.#heartbeat?.stop();
     closeClient(connector, this.client, force, this.#host);
   }
 

@@ -1,5 +1,18 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import type { BrowserCommand } from 'vitest/node';
+
+/**
+ * Playwright's `context.setOffline(true)`, then `setOffline(false)` after `ms`, for the
+ * offline/online test (row 37). It returns at once: while the page is offline, vitest's own
+ * channel to the page is cut too, so a command that waited for the page would never return.
+ */
+const goOfflineFor: BrowserCommand<[ms: number]> = async (context, ms) => {
+  await context.context.setOffline(true);
+  setTimeout(() => {
+    context.context.setOffline(false).catch(() => {});
+  }, ms);
+};
 
 /**
  * The real-browser test: the ws connector running in Debian's Chromium (no browser download),
@@ -14,6 +27,7 @@ export default defineConfig({
     testTimeout: 30_000,
     browser: {
       enabled: true,
+      commands: { goOfflineFor },
       headless: true,
       provider: playwright({
         launchOptions: {

@@ -2,13 +2,13 @@ import type { ThrowSink } from './cancellation.js';
 import type { ConnbackError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
 import type { StateChange } from './state.js';
-import type { ConnectInfo } from './stats.js';
+import type { ConnectInfo, WakeInfo } from './stats.js';
 
 /** What the `onerror` channel does with a throwing listener: nothing is left to report it to. */
 function ignoreListenerError(): void {}
 
 /**
- * The eight events of one Connback. Each channel is made when its event is first read: a
+ * The events of one Connback. Each channel is made when its event is first read: a
  * Connback whose users listen to three events pays for three, and firing an event nobody read
  * costs a field read. A throwing listener is reported to the sink (the state machine, which
  * turns it into an `onerror`), except one of `onerror` itself.
@@ -23,6 +23,7 @@ export class Channels<T> {
   offline: EventChannel<[]> | undefined;
   end: EventChannel<[]> | undefined;
   fail: EventChannel<[Error, ConnbackError]> | undefined;
+  wake: EventChannel<[WakeInfo]> | undefined;
 
   constructor(sink: ThrowSink) {
     this.#sink = sink;
@@ -61,6 +62,11 @@ export class Channels<T> {
   get onend(): Event<[]> {
     this.end ??= new EventChannel(this.#sink);
     return this.end.event;
+  }
+
+  get onwake(): Event<[info: WakeInfo]> {
+    this.wake ??= new EventChannel(this.#sink);
+    return this.wake.event;
   }
 
   get onfail(): Event<[lastError: Error, reason: ConnbackError]> {

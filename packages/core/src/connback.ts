@@ -5,7 +5,7 @@ import type { Event } from './events.js';
 import { Machine } from './machine.js';
 import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
 import type { ConnbackState, StateChange } from './state.js';
-import type { ConnbackStats, ConnectInfo } from './stats.js';
+import type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
 
 /**
  * Keeps one connection alive through a {@link Connector}: connect timeout, backoff with jitter,
@@ -119,6 +119,15 @@ export class Connback<T> {
     return this.#machine.events.onfail;
   }
 
+  /**
+   * A wake-up: the process was stopped or the machine slept (`info.asleep` ms, `info.action`
+   * `probe` while connected, `retry` while waiting to retry). Fired before the probe's ping or
+   * the attempt it causes.
+   */
+  get onwake(): Event<[info: WakeInfo]> {
+    return this.#machine.events.onwake;
+  }
+
   /** The state changed: `({ from, to })`, fired before the event the change belongs to. */
   get onstatechange(): Event<[change: StateChange]> {
     return this.#machine.events.onstatechange;
@@ -186,6 +195,18 @@ export class Connback<T> {
    */
   feedClose(hasError = false, client?: T): void {
     this.#machine.feedClose(hasError === true, client);
+  }
+
+  /**
+   * Asks for a liveness check now: a ping with a deadline of `probeTimeout` ms (at most a
+   * keepalive period). Resolves with the round trip in ms when the peer answers (any heartbeat
+   * counts), or `false` when the deadline passed (the connection is then dropped with
+   * `CONNBACK_KEEPALIVE_TIMEOUT` and reconnected), when the connection closed first, or when
+   * there is nothing to probe (not connected, `keepalive` 0, a connector that cannot ping).
+   * Never rejects. A probe already out is not sent twice.
+   */
+  probe(): Promise<number | false> {
+    return this.#machine.probe();
   }
 
   /** Reports a sign of life (a pong, or any data) from the live connection. */

@@ -12,8 +12,8 @@ export interface CloseSink {
 /** What a {@link Connection} tells the state machine. */
 export interface ConnectionHost<T> extends CloseSink {
   reportThrown(thrown: unknown): void;
-  /** A keepalive tick: time to ping. */
-  pingDue(connection: Connection<T>): void;
+  /** A keepalive tick: time to ping; `late` ms after it was due. */
+  pingDue(connection: Connection<T>, late: number): void;
   /** A ping threw (at once, inside {@link Connection.ping}) or rejected (later). */
   pingFailed(connection: Connection<T>, thrown: unknown): void;
   /** No heartbeat within a keepalive period of the last ping: the peer is presumed dead. */
@@ -53,10 +53,14 @@ export class Connection<T> {
   readonly since: number;
   readonly #host: ConnectionHost<T>;
   #heartbeat: Heartbeat<Connection<unknown>, T> | undefined;
+  #timers: Timers | undefined;
+  /** The callers of `probe()` waiting for an answer, and when the first of them asked. */
+  #probes: ((rtt: number | false) => void)[] | undefined;
+  #probeSince = 0;
 
   // Shared by every connection: the heartbeat's owner is the connection.
   static readonly #heartbeatHost: HeartbeatHost<Connection<unknown>, unknown> = {
-    ping: (connection) => connection.#host.pingDue(connection),
+    ping: (connection, _client, late) => connection.#host.pingDue(connection, late),
     dead: (connection) => connection.#host.peerDead(connection),
   };
 
@@ -89,12 +93,51 @@ export class Connection<T> {
       this.client,
       timers,
     );
+    this.#timers = timers;
     this.#heartbeat.start();
   }
 
   /** The peer showed it is alive. */
   beat(): void {
-    this.#heartbeat?.beat();
+    const heartbeat = this.#heartbeat;
+    if (heartbeat === undefined) return;
+    heartbeat.beat();
+    if (this.#probes !== undefined) this.#answer(this.#now() - this.#probeSince);
+  }
+
+  /**
+   * Pings now with a deadline of `deadlineMs`; false when this connection has no keepalive to
+   * probe with.
+   */
+  probe(deadlineMs: number): boolean {
+    return this.#heartbeat?.probe(deadlineMs) ?? false;
+  }
+
+  /** True while a probe is out and unanswered. */
+  get probing(): boolean {
+    return this.#heartbeat?.probing ?? false;
+  }
+
+  /** Like {@link probe}, for a caller that waits: resolves with the round trip (ms) or false. */
+  probed(deadlineMs: number): Promise<number | false> {
+    const probes = this.#probes;
+    const promise = new Promise<number | false>((resolve) => {
+      if (probes === undefined) this.#probes = [resolve];
+      else probes.push(resolve);
+    });
+    if (probes === undefined) this.#probeSince = this.#now();
+    if (!this.probe(deadlineMs)) this.#answer(false);
+    return promise;
+  }
+
+  #now(): number {
+    return this.#timers?.now() ?? 0;
+  }
+
+  #answer(rtt: number | false): void {
+    const probes = this.#probes;
+    this.#probes = undefined;
+    if (probes !== undefined) for (const resolve of probes) resolve(rtt);
   }
 
   /** Other traffic was sent: the next ping may wait. */
@@ -104,6 +147,7 @@ export class Connection<T> {
 
   /** The connection is no longer live: its keepalive stops for good, the client is closed. */
   release(connector: Connector<T>, force: boolean): void {
+    this.#answer(false);
     this.#heartbeat?.stop();
     closeClient(connector, this.client, force, this.#host);
   }

@@ -5,8 +5,11 @@ import type { Timers } from './timers.js';
  * argument, so one host object can serve every Connback: a connection costs no closures.
  */
 export interface HeartbeatHost<O, C> {
-  /** Time to send a ping to `client`. */
-  ping(owner: O, client: C): void;
+  /**
+   * Time to send a ping to `client`. `late` is how many ms after it was due the timer fired: the
+   * owner may treat a large value as a wake-up and {@link Heartbeat.probe} at once.
+   */
+  ping(owner: O, client: C, late: number): void;
   /** A ping to `client` went unanswered for a whole period: the peer is presumed dead. */
   dead(owner: O, client: C): void;
 }
@@ -38,6 +41,14 @@ export class Heartbeat<O, C> {
   #lastBeat = 0;
   #lastSend = 0;
   #pingSentAt: number | undefined;
+  /** When the ping that is out must have been answered. */
+  #deadline = 0;
+  /** The ping that is out is a probe (its deadline is short): another probe sends nothing. */
+  #probing = false;
+  /** When the timer was due, to tell how late it fired. */
+  #dueAt = 0;
+  /** A timer this late (ms) fired after a pause, not after a busy loop: see `lateBar`. */
+  readonly #lateBar: number;
 
   constructor(periodMs: number, host: HeartbeatHost<O, C>, owner: O, client: C, timers: Timers) {
     this.#period = periodMs;
@@ -46,6 +57,7 @@ export class Heartbeat<O, C> {
     this.#owner = owner;
     this.#client = client;
     this.#timers = timers;
+    this.#lateBar = lateBar(periodMs);
   }
 
   /** Starts watching a connection that just opened (opening counts as a heartbeat). */
@@ -62,6 +74,40 @@ export class Heartbeat<O, C> {
   beat(): void {
     this.#lastBeat = this.#timers.now();
     this.#pingSentAt = undefined;
+    this.#probing = false;
+  }
+
+  /** True while a probe is out and unanswered. */
+  get probing(): boolean {
+    return this.#probing;
+  }
+
+  /**
+   * Pings now and declares the peer dead unless a heartbeat comes within `deadlineMs` (at most
+   * the ping deadline already running). A probe already out is not sent again: no storm.
+   * False when stopped.
+   */
+  probe(deadlineMs: number): boolean {
+    if (!this.#running) return false;
+    if (this.#probing) return true;
+    const now = this.#timers.now();
+    this.#probing = true;
+    if (this.#timer !== undefined) {
+      this.#timers.clear(this.#timer);
+      this.#timer = undefined;
+    }
+    // A ping that went out less than a probe deadline ago is the probe: only its deadline moves.
+    if (this.#pingSentAt !== undefined && now - this.#pingSentAt < deadlineMs) {
+      this.#deadline = Math.min(this.#deadline, now + deadlineMs);
+      this.#arm(this.#deadline - now);
+      return true;
+    }
+    this.#pingSentAt = now;
+    this.#lastSend = now;
+    this.#deadline = now + deadlineMs;
+    this.#arm(deadlineMs);
+    this.#host.ping(this.#owner, this.#client, 0);
+    return true;
   }
 
   /** Other traffic was sent: the next ping may wait, the dead-peer deadline does not. */
@@ -87,6 +133,7 @@ export class Heartbeat<O, C> {
   #arm(delay: number): void {
     const ms = Math.max(0, delay);
     this.#pending = true;
+    this.#dueAt = this.#timers.now() + ms;
     // The steady state (a ping every period) re-arms the same duration: no new timer object.
     if (this.#timer !== undefined && ms === this.#timerMs && this.#timers.refresh(this.#timer)) {
       return;
@@ -99,15 +146,23 @@ export class Heartbeat<O, C> {
     this.#pending = false;
     if (!this.#running) return;
     const now = this.#timers.now();
+    const late = now - this.#dueAt;
     if (this.#pingSentAt !== undefined) {
-      const deadline = this.#pingSentAt + this.#period;
-      if (now >= deadline) {
+      const deadline = this.#deadline;
+      if (now < deadline) {
+        this.#arm(deadline - now);
+        return;
+      }
+      // A deadline that passed while nothing ran (the process was stopped, the page throttled)
+      // proves nothing: the answer may be waiting to be read. Ping again instead.
+      if (late < this.#lateBar) {
         this.stop();
         this.#host.dead(this.#owner, this.#client);
-      } else {
-        this.#arm(deadline - now);
+        return;
       }
-      return;
+      this.#pingSentAt = undefined;
+      this.#probing = false;
+      this.#lastSend = 0;
     }
     const due = Math.min(this.#lastSend, this.#lastBeat) + this.#period;
     // A timer runs on the event loop's clock, taken when the loop woke; the last ping's time was
@@ -122,8 +177,19 @@ export class Heartbeat<O, C> {
     }
     this.#pingSentAt = now;
     this.#lastSend = now;
-    this.#host.ping(this.#owner, this.#client);
+    this.#deadline = now + this.#period;
+    this.#host.ping(this.#owner, this.#client, late);
     // The ping may have ended the connection (a throwing ping counts as a failed heartbeat).
     if (this.#running && !this.#pending) this.#arm(this.#period);
   }
+}
+
+/**
+ * How late (ms) a timer must fire to count as a pause rather than a busy event loop: half a
+ * keepalive period, at least a second. A shorter pause leaves the keepalive's bound about where
+ * it was, and a loaded process (10,000 connections, a long GC) is often a second late: reacting
+ * to that would probe every connection at once.
+ */
+export function lateBar(periodMs: number): number {
+  return Math.max(1000, periodMs / 2);
 }

@@ -1,9 +1,11 @@
 import type { Attempt } from './attempt.js';
 import type { Cancellable } from './cancellation.js';
 import type { Connection } from './connection.js';
+import type { EnvironmentSignal } from './environment.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
 import { Transitions } from './transitions.js';
 import { refuseToken } from './waiters.js';
+import type { WakeGap } from './wake.js';
 
 /**
  * The state machine behind a {@link Connback}: how each call, each timer and each report of its
@@ -94,6 +96,35 @@ export class Machine<T> extends Transitions<T> {
     this.next();
   }
 
+  probe(): Promise<number | false> {
+    return this.busy ? this.waitPromise(() => this.#probe()) : this.#probe();
+  }
+
+  #probe(): Promise<number | false> {
+    this.pay();
+    const promise = this.probeStep();
+    this.next();
+    return promise;
+  }
+
+  /** The environment's signal; it may come from inside user code (a listener dispatching it). */
+  signaled(signal: EnvironmentSignal): void {
+    if (this.busy) this.wait(() => this.#signaled(signal));
+    else this.#signaled(signal);
+  }
+
+  #signaled(signal: EnvironmentSignal): void {
+    this.pay();
+    this.signalStep(signal);
+    this.next();
+  }
+
+  /** The wake watcher saw a gap (from its timer, never from inside a transition). */
+  woke(gap: WakeGap): void {
+    this.deliver();
+    this.wakeStep(gap);
+  }
+
   feedHeartbeat(client: T | undefined): void {
     this.#liveFor(client)?.beat();
   }
@@ -134,9 +165,9 @@ export class Machine<T> extends Transitions<T> {
     this.timedOutStep(attempt, error);
   }
 
-  pingDue(connection: Connection<T>): void {
+  pingDue(connection: Connection<T>, late: number): void {
     this.deliver();
-    this.pingStep(connection);
+    this.pingStep(connection, late);
   }
 
   /** The ping threw (inside the tick) or rejected (later). */

@@ -1,4 +1,5 @@
 import { RetryBudget } from './budget.js';
+import { ALWAYS_ONLINE, type ConnbackEnvironment } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 
 /** The delays a backoff strategy produces; `reset()` starts the sequence over. */
@@ -34,7 +35,8 @@ export type JitterFunction = (delay: number) => number;
 
 /**
  * Options of a Connback. Every option is optional; defaults are those of `@connback/core` 0.1.7
- * plus the additions `minUptime`, `retry`, `lazyConnect` and `unref`.
+ * plus the additions `minUptime`, `retry`, `lazyConnect`, `unref`, `probeTimeout` and
+ * `environment`.
  */
 export interface ConnbackOptions {
   /**
@@ -43,6 +45,20 @@ export interface ConnbackOptions {
    * @default 60
    */
   keepalive?: number | undefined;
+  /**
+   * Milliseconds a probe waits for an answer before the connection is dropped with
+   * `CONNBACK_KEEPALIVE_TIMEOUT`, capped at `keepalive`. A probe goes out on a wake-up (the
+   * process was stopped or the machine slept), when the environment says the network changed
+   * or the page became visible, and on `probe()`.
+   * @default 5000
+   */
+  probeTimeout?: number | undefined;
+  /**
+   * Network and visibility signals ({@link ConnbackEnvironment}); none needed in Node. In a
+   * browser pass `browserEnvironment()` of `@connback/ws` (its `createWsConnback` does by itself).
+   * @default an environment that is always online and visible
+   */
+  environment?: ConnbackEnvironment | undefined;
   /**
    * Milliseconds an attempt may take before its token is cancelled and it fails with
    * `CONNBACK_CONNECT_TIMEOUT`; `0` disables the timeout.
@@ -137,6 +153,8 @@ export const MAX_TIMER_DELAY = 2_147_483_647;
 
 export const DEFAULT_OPTIONS: ResolvedConnbackOptions = Object.freeze({
   keepalive: 60,
+  probeTimeout: 5000,
+  environment: ALWAYS_ONLINE,
   connectTimeout: 30_000,
   strategy: 'fibonacci',
   jitter: 'full',
@@ -231,6 +249,10 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   const r = o as { -readonly [K in keyof ResolvedConnbackOptions]: ResolvedConnbackOptions[K] };
 
   checkNumber('keepalive', r.keepalive, 0, MAX_TIMER_DELAY / 1000);
+  checkNumber('probeTimeout', r.probeTimeout, 1, MAX_TIMER_DELAY);
+  if (typeof r.environment !== 'object' || r.environment === null) {
+    throw invalid('environment', 'an object', r.environment);
+  }
   checkNumber('connectTimeout', r.connectTimeout, 0, MAX_TIMER_DELAY);
   checkNumber('initialDelay', r.initialDelay, 1, MAX_TIMER_DELAY);
   checkNumber('maxDelay', r.maxDelay, 1, MAX_TIMER_DELAY);

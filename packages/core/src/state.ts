@@ -6,7 +6,8 @@ import type { Connection } from './connection.js';
  * - `idle`: not started (`lazyConnect`) or stopped by cancelling a `reconnect(token)`.
  * - `connecting`: one attempt is in flight (`reconnect()` may replace it with a new one).
  * - `connected`: a client is live.
- * - `offline`: between attempts (the backoff wait), or just after a drop.
+ * - `offline`: between attempts (the backoff wait), or just after a drop; also while the
+ *   `environment` says the network is down (`stats.waitingFor` is then `'network'`).
  * - `ending`: inside `end()`, while the client is being closed and `onclose` fires.
  * - `ended`: `end()` finished; only `reconnect()` brings it back.
  * - `failed`: attempts were exhausted or `retry` said stop; `onfail` fired.
@@ -64,7 +65,16 @@ export type InternalState<T> =
   | { readonly name: 'idle' }
   | Attempt<T>
   | Connection<T>
-  | { readonly name: 'offline'; timer: unknown; budgeted: boolean }
+  | {
+      readonly name: 'offline';
+      timer: unknown;
+      /** The wait is (also) for the shared retry budget. */
+      budgeted: boolean;
+      /** Waiting for the environment to say the network is back, not for a timer. */
+      paused?: boolean;
+      /** A wake-up already cut this wait short (once per wait). */
+      cut?: boolean;
+    }
   | { readonly name: 'ending' }
   | { readonly name: 'ended' }
   | { readonly name: 'failed'; readonly error: Error };

@@ -12,6 +12,17 @@ export interface ConnectInfo {
   readonly endpoint: string | undefined;
 }
 
+/** The payload of `onwake`. */
+export interface WakeInfo {
+  /**
+   * How long the process or the machine was away, in ms: how late a timer fired, or how far the
+   * wall clock jumped ahead of the monotonic clock (a suspended machine).
+   */
+  readonly asleep: number;
+  /** What connback does about it: `probe` the live connection, or `retry` now instead of waiting. */
+  readonly action: 'probe' | 'retry';
+}
+
 /** A snapshot of a Connback's counters, as `stats` returns it. */
 export interface ConnbackStats {
   readonly state: ConnbackState;
@@ -40,6 +51,13 @@ export interface ConnbackStats {
   readonly endpoint: string | undefined;
   /** Counters per endpoint, when the connector has an endpoint pool. */
   readonly endpoints: readonly EndpointStats[] | undefined;
+  /** Wake-ups seen (a paused process, a suspended machine), each one announced by `onwake`. */
+  readonly wakes: number;
+  /**
+   * In the `offline` state, what the next attempt waits for: the backoff delay, or the
+   * `environment` to say the network is back (no attempt is made and none counted meanwhile).
+   */
+  readonly waitingFor: 'backoff' | 'network' | undefined;
 }
 
 /** The counters behind {@link ConnbackStats}, kept by the state machine. */
@@ -53,6 +71,7 @@ export class Counters {
   nextDelay: number | undefined;
   /** The endpoint of the last connection. */
   endpoint: string | undefined;
+  wakes = 0;
 
   /** A snapshot, taken in `state` with `outageAttempts` counted in the current outage. */
   snapshot<T>(
@@ -77,6 +96,15 @@ export class Counters {
       nextDelay: state.name === 'offline' && state.timer !== undefined ? this.nextDelay : undefined,
       endpoint: state.name === 'connected' ? this.endpoint : undefined,
       endpoints,
+      wakes: this.wakes,
+      waitingFor:
+        state.name !== 'offline'
+          ? undefined
+          : state.paused === true
+            ? 'network'
+            : state.timer !== undefined
+              ? 'backoff'
+              : undefined,
     };
   }
 }

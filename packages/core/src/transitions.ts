@@ -6,7 +6,9 @@ import type { Cancellable } from './cancellation.js';
 import type { Connback } from './connback.js';
 import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
 import type { Connector } from './connector.js';
+import type { EnvironmentSignal } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
+import { lateBar } from './heartbeat.js';
 import { MAX_TIMER_DELAY, type ResolvedConnbackOptions } from './options.js';
 import type { EndpointStats } from './pool.js';
 import type { ConnbackState, InternalState } from './state.js';
@@ -14,9 +16,12 @@ import { type ConnbackStats, Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
 import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
+import { MIN_JUMP, type WakeGap, type WakeListener, watcherFor } from './wake.js';
 
-/** `budgeted`: the backoff wait is over and the attempt waits for the retry budget. */
-type Offline = { readonly name: 'offline'; timer: unknown; budgeted: boolean };
+type Offline = Extract<InternalState<unknown>, { name: 'offline' }>;
+
+/** A wait a wake-up cut short is spread over this window (ms), so a fleet does not retry at once. */
+const WAKE_SPREAD = 500;
 
 // The states that own nothing are shared by every Connback.
 const IDLE: { readonly name: 'idle' } = Object.freeze({ name: 'idle' });
@@ -36,7 +41,7 @@ const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
  */
 export abstract class Transitions<T>
   extends Announcer<T>
-  implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink, BudgetWaiter
+  implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink, BudgetWaiter, WakeListener
 {
   readonly #connback: Connback<T>;
   readonly #connector: Connector<T>;
@@ -53,6 +58,8 @@ export abstract class Transitions<T>
   #chain = 0;
   #waiters: Waiters<T> | undefined;
   readonly #counters = new Counters();
+  /** The unsubscribe function of the environment's signals, while subscribed. */
+  #unsubscribeEnvironment: (() => void) | undefined;
 
   // The timer's argument is the machine: a backoff wait allocates no callback of its own.
   static #backoffFired(owner: Transitions<unknown>): void {
@@ -91,10 +98,12 @@ export abstract class Transitions<T>
 
   abstract settled(attempt: Attempt<T>, client: T | undefined, error: Error | undefined): void;
   abstract timedOut(attempt: Attempt<T>): void;
-  abstract pingDue(connection: Connection<T>): void;
+  abstract pingDue(connection: Connection<T>, late: number): void;
   abstract pingFailed(connection: Connection<T>, thrown: unknown): void;
   abstract peerDead(connection: Connection<T>): void;
   abstract closeFailed(thrown: unknown): void;
+  abstract woke(gap: WakeGap): void;
+  abstract signaled(signal: EnvironmentSignal): void;
 
   get options(): ResolvedConnbackOptions {
     return this.#options;
@@ -179,6 +188,7 @@ export abstract class Transitions<T>
     this.#autoStart = false;
     this.#outage = false;
     this.#state = ENDING;
+    this.#leaveEnvironment();
     this.#announce(prev.name, 'ending');
     if (prev.name === 'connected') this.post(this.channels?.close, false);
     this.#release(prev, ErrorCode.Ended, force);
@@ -201,6 +211,7 @@ export abstract class Transitions<T>
     const attempt = new Attempt<T>(this.#policy.recordAttempt(), announce, this);
     const all = ++this.#counters.attempts;
     this.#state = attempt;
+    if (this.#unsubscribeEnvironment === undefined) this.#joinEnvironment();
     if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
     if (this.#options.connectTimeout > 0) attempt.arm(this.#timers, this.#options.connectTimeout);
     this.#announce(prev.name, 'connecting');
@@ -301,6 +312,7 @@ export abstract class Transitions<T>
     const period = this.#options.keepalive * 1000;
     if (period > 0 && connection.pingable(this.#connector) && this.#state === connection) {
       connection.startKeepalive(period, this.#timers);
+      watcherFor(this.#timers).add(this);
     }
     this.deliver();
   }
@@ -342,8 +354,131 @@ export abstract class Transitions<T>
     else if (this.#enterOutage(offline)) this.#begin(true);
   }
 
-  protected pingStep(connection: Connection<T>): void {
-    if (this.#state === connection) connection.ping(this.#connector);
+  protected pingStep(connection: Connection<T>, late: number): void {
+    if (this.#state !== connection) return;
+    // A keepalive timer that fired this late is a wake-up the watcher may not have seen yet.
+    if (late >= lateBar(this.#options.keepalive * 1000) && !this.#hidden() && !connection.probing) {
+      if (!this.#wakeUp(connection, late, 'probe')) return;
+      // The ping below is the probe: only its deadline becomes shorter.
+      connection.probe(this.#probeDeadline());
+    }
+    connection.ping(this.#connector);
+  }
+
+  /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */
+  #probeDeadline(): number {
+    return Math.min(this.#options.probeTimeout, this.#options.keepalive * 1000);
+  }
+
+  protected probeStep(): Promise<number | false> {
+    const s = this.#state;
+    if (s.name !== 'connected') return Promise.resolve(false);
+    return s.probed(this.#probeDeadline());
+  }
+
+  /** Counts and announces a wake-up; false when a listener moved the state on. */
+  #wakeUp(state: InternalState<T>, asleep: number, action: 'probe' | 'retry'): boolean {
+    this.#counters.wakes += 1;
+    if (trace.enabled) trace('wake-up: away %d ms, %s', asleep, action);
+    this.post(this.channels?.wake, { asleep, action });
+    return this.#still(state);
+  }
+
+  /**
+   * The watcher saw a gap. While connected: a pause of half a keepalive (at least a second)
+   * probes the connection. While waiting to retry: the wait is cut short, once.
+   */
+  protected wakeStep(gap: WakeGap): void {
+    const late = this.#hidden() ? 0 : gap.late;
+    const asleep = Math.max(late, gap.jump >= MIN_JUMP ? gap.jump : 0);
+    if (asleep === 0) return;
+    const s = this.#state;
+    if (s.name === 'connected') {
+      if (asleep < lateBar(this.#options.keepalive * 1000) || s.probing) return;
+      if (this.#wakeUp(s, asleep, 'probe')) s.probe(this.#probeDeadline());
+    } else if (s.name === 'offline' && s.timer !== undefined && s.cut !== true) {
+      s.cut = true;
+      if (!this.#wakeUp(s, asleep, 'retry')) return;
+      this.#timers.clear(s.timer);
+      s.timer = undefined;
+      const spread = this.#options.jitter === 'none' ? 0 : Math.floor(Math.random() * WAKE_SPREAD);
+      // An automatic attempt: the retry budget, if any, still has its say.
+      if (spread === 0) this.#retry(s);
+      else this.#arm(s, spread);
+    }
+  }
+
+  /** A signal of the environment (DESIGN.md semantic 19). */
+  protected signalStep(signal: EnvironmentSignal): void {
+    const s = this.#state;
+    if (signal === 'hidden') return;
+    if (s.name === 'connected') {
+      if (trace.enabled) trace('%s: probing the connection', signal);
+      s.probe(this.#probeDeadline());
+    } else if (s.name === 'offline') {
+      if (signal === 'offline') {
+        if (s.timer !== undefined) this.#timers.clear(s.timer);
+        s.timer = undefined;
+        // No attempt while offline: a place in the retry budget's queue is given back too.
+        if (s.budgeted) {
+          s.budgeted = false;
+          this.#budget?.cancel(this);
+        }
+        s.paused = true;
+        watcherFor(this.#timers).delete(this);
+      } else if (signal === 'online' && (s.paused === true || s.timer !== undefined)) {
+        if (s.timer !== undefined) this.#timers.clear(s.timer);
+        s.timer = undefined;
+        s.paused = false;
+        watcherFor(this.#timers).delete(this);
+        // At once, unless a shared retry budget makes this Connback wait its turn.
+        this.#retry(s);
+      }
+    }
+  }
+
+  #hidden(): boolean {
+    const visible = this.#options.environment.visible;
+    if (visible === undefined) return false;
+    try {
+      return visible.call(this.#options.environment) === false;
+    } catch (thrown) {
+      this.reportThrown(thrown, "the environment's visible");
+      return false;
+    }
+  }
+
+  #online(): boolean {
+    const online = this.#options.environment.online;
+    if (online === undefined) return true;
+    try {
+      return online.call(this.#options.environment) !== false;
+    } catch (thrown) {
+      this.reportThrown(thrown, "the environment's online");
+      return true;
+    }
+  }
+
+  #joinEnvironment(): void {
+    const environment = this.#options.environment;
+    if (environment.subscribe === undefined) return;
+    try {
+      const unsubscribe = environment.subscribe((signal) => this.signaled(signal));
+      this.#unsubscribeEnvironment = typeof unsubscribe === 'function' ? unsubscribe : undefined;
+    } catch (thrown) {
+      this.reportThrown(thrown, "the environment's subscribe");
+    }
+  }
+
+  #leaveEnvironment(): void {
+    const unsubscribe = this.#unsubscribeEnvironment;
+    if (unsubscribe === undefined) return;
+    this.#unsubscribeEnvironment = undefined;
+    try {
+      unsubscribe();
+    } catch (thrown) {
+      this.reportThrown(thrown, "the environment's unsubscribe");
+    }
   }
 
   /** A failed ping is a failed heartbeat; ignored when the connection is no longer live. */
@@ -389,6 +524,12 @@ export abstract class Transitions<T>
       this.#fail(exhausted.cause as Error, exhausted);
       return;
     }
+    if (!this.#online()) {
+      if (!this.#still(offline)) return;
+      if (trace.enabled) trace('the network is down: waiting for it');
+      offline.paused = true;
+      return;
+    }
     // The connector (an endpoint pool) and the strategy and the jitter may be user code too.
     const readyIn = this.#policy.attempts > 0 ? this.#readyIn() : undefined;
     let delay = 0;
@@ -403,11 +544,17 @@ export abstract class Transitions<T>
       return;
     }
     this.#counters.nextDelay = delay;
+    this.#arm(offline, delay);
+  }
+
+  /** Arms the backoff wait; the wake watcher may cut it short. */
+  #arm(offline: Offline, delay: number): void {
     offline.timer = this.#timers.set(
       Transitions.#backoffFired,
       delay,
       this as Transitions<unknown>,
     );
+    watcherFor(this.#timers).add(this);
   }
 
   /** An automatic attempt: now, or when the retry budget grants it. */
@@ -425,6 +572,7 @@ export abstract class Transitions<T>
     if (trace.enabled) trace('giving up: %s (last error: %s)', reason.message, lastError.message);
     this.#outage = false;
     this.#state = { name: 'failed', error: reason };
+    this.#leaveEnvironment();
     this.#announce(prev.name, 'failed');
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(rejectWaiters, this.#waiters, reason);
@@ -446,6 +594,7 @@ export abstract class Transitions<T>
     if (chain !== this.#chain || (prev.name !== 'connecting' && prev.name !== 'offline')) return;
     this.#outage = false;
     this.#state = IDLE;
+    this.#leaveEnvironment();
     this.#announce(prev.name, 'idle');
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
@@ -461,9 +610,11 @@ export abstract class Transitions<T>
         state.release(this.#timers, reason);
         break;
       case 'connected':
+        watcherFor(this.#timers).delete(this);
         state.release(this.#connector, force);
         break;
       case 'offline':
+        watcherFor(this.#timers).delete(this);
         if (state.timer !== undefined) this.#timers.clear(state.timer);
         state.timer = undefined;
         if (state.budgeted) {

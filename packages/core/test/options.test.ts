@@ -162,6 +162,8 @@ describe('defaults are those of 0.1.7', () => {
       lazyConnect: true,
       unref: false,
       budget: 'default',
+      probeTimeout: 5000,
+      environment: {},
     });
     expect(retry(new Error('x'), 1)).toBe(true);
     expect(Object.isFrozen(cb.options)).toBe(true);

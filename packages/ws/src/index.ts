@@ -6,6 +6,7 @@ export {
   WsCloseError,
 } from './close.js';
 export { WsConnector } from './connector.js';
+export { type BrowserGlobals, browserEnvironment, inBrowser } from './environment.js';
 export {
   type ResolvedWsConnectorOptions,
   WS_CONNECTOR_OPTION_NAMES,

@@ -9,6 +9,7 @@ import {
 } from '@connback/core';
 import { WsConnector } from './connector.js';
 import { describeType, isWsData, sizeOfData, unshared, WS_DATA_TYPES } from './data.js';
+import { browserEnvironment, inBrowser } from './environment.js';
 import {
   WS_CONNECTOR_OPTION_NAMES,
   type WsConnectorOptions,
@@ -136,6 +137,9 @@ export class WsConnback {
     this.#maxBytes = positiveInteger('maxQueuedBytes', maxQueuedBytes, 1_048_576);
     this.#maxBuffered = positiveInteger('maxBufferedBytes', maxBufferedBytes, 1_048_576);
     this.connector = connector;
+    if (connbackOptions.environment === undefined && inBrowser()) {
+      connbackOptions.environment = browserEnvironment();
+    }
     this.connback = new Connback(connector, connbackOptions);
     // Subscribed before anyone else: the queue is flushed before other onconnect listeners run.
     this.connback.onconnect((socket) => {

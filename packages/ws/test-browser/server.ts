@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 declare module 'vitest' {
   export interface ProvidedContext {
     wsPort: number;
+    refusedPort: number;
   }
 }
 
@@ -29,6 +30,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
   project.provide('wsPort', address.port);
+  // A port nobody listens on: bound, noted, closed.
+  const probe = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => probe.once('listening', () => resolve()));
+  const closed = probe.address();
+  if (closed === null || typeof closed === 'string') throw new Error('expected a TCP address');
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  project.provide('refusedPort', closed.port);
   return async () => {
     for (const client of server.clients) client.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -156,10 +156,12 @@ export function expectedTimers(state: ConnbackState, options: ModelOptions): num
   switch (state) {
     case 'connecting':
       return options.connectTimeout > 0 ? 1 : 0;
+    // The keepalive or the backoff wait, plus the process's wake watcher (semantic 18), which
+    // runs while a Connback is connected with a keepalive or waits to retry.
     case 'connected':
-      return options.keepalive > 0 ? 1 : 0;
+      return options.keepalive > 0 ? 2 : 0;
     case 'offline':
-      return 1;
+      return 2;
     default:
       return 0;
   }

@@ -59,7 +59,11 @@ export abstract class Announcer<T> {
     const outbox = this.#outbox;
     if (outbox === undefined) return;
     outbox.flush();
-    // The outermost delivery hands the outbox back; a nested one leaves it to that one.
+    this.#handBack(outbox);
+  }
+
+  /** The outermost delivery hands the outbox back; a nested one, or one a pay waits on, keeps it. */
+  #handBack(outbox: Outbox): void {
     if (outbox.idle && this.#outbox === outbox) {
       this.#outbox = undefined;
       outbox.give();
@@ -81,10 +85,11 @@ export abstract class Announcer<T> {
     if (outbox === undefined) return;
     outbox.paying += 1;
     try {
-      this.deliver();
+      outbox.flush();
     } finally {
       outbox.paying -= 1;
     }
+    this.#handBack(outbox);
   }
 
   /** Queues a call that must wait its turn; `next()` runs it. */

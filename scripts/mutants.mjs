@@ -100,13 +100,13 @@ const mutants = [
     what: 'a drop posts onerror and onclose after connector.close: an end() from close comes first',
     file: 'src/transitions.ts',
     find: `    this.#announce('connected', 'offline');
-    if (error !== undefined) this.post(this.channels?.error, error);
-    this.post(this.channels?.close, hasError);
+    if (error !== undefined) this.post1(this.channels?.error, error);
+    this.post1(this.channels?.close, hasError);
     this.#release(prev, ErrorCode.Cancelled, true);`,
     replace: `    this.#release(prev, ErrorCode.Cancelled, true);
     this.#announce('connected', 'offline');
-    if (error !== undefined) this.post(this.channels?.error, error);
-    this.post(this.channels?.close, hasError);`,
+    if (error !== undefined) this.post1(this.channels?.error, error);
+    this.post1(this.channels?.close, hasError);`,
   },
   {
     group: 'R10',

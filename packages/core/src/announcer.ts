@@ -44,9 +44,19 @@ export abstract class Announcer<T> {
     return channel?.listening ? channel : undefined;
   }
 
-  /** Posts an event to the listeners it has now; nothing when nobody listens. */
-  protected post<A extends unknown[]>(channel: EventChannel<A> | undefined, ...args: A): void {
-    if (channel?.listening) channel.post(this.#pending(), args);
+  // Posts an event to the listeners it has now; nothing, not even its argument list, when nobody
+  // listens (one method per arity: a rest parameter would allocate the list on every call).
+
+  protected post0(channel: EventChannel<[]> | undefined): void {
+    if (channel?.listening) channel.post(this.#pending(), []);
+  }
+
+  protected post1<A>(channel: EventChannel<[A]> | undefined, a: A): void {
+    if (channel?.listening) channel.post(this.#pending(), [a]);
+  }
+
+  protected post2<A, B>(channel: EventChannel<[A, B]> | undefined, a: A, b: B): void {
+    if (channel?.listening) channel.post(this.#pending(), [a, b]);
   }
 
   /** Posts another call owed to user code (settling the waiting promises). */
@@ -59,7 +69,11 @@ export abstract class Announcer<T> {
     const outbox = this.#outbox;
     if (outbox === undefined) return;
     outbox.flush();
-    // The outermost delivery hands the outbox back; a nested one leaves it to that one.
+    this.#handBack(outbox);
+  }
+
+  /** The outermost delivery hands the outbox back; a nested one, or one a pay waits on, keeps it. */
+  #handBack(outbox: Outbox): void {
     if (outbox.idle && this.#outbox === outbox) {
       this.#outbox = undefined;
       outbox.give();
@@ -81,10 +95,11 @@ export abstract class Announcer<T> {
     if (outbox === undefined) return;
     outbox.paying += 1;
     try {
-      this.deliver();
+      outbox.flush();
     } finally {
       outbox.paying -= 1;
     }
+    this.#handBack(outbox);
   }
 
   /** Queues a call that must wait its turn; `next()` runs it. */

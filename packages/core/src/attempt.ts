@@ -18,28 +18,28 @@ export interface AttemptHost<T> {
 }
 
 /**
- * One connect attempt, and the `connecting` state itself: its number, its token, its connect
- * timer, and the call of `connector.connect`, whose result is handled as `Promise.resolve` would
- * (semantics 4 and 16): a throw, a rejection, a thenable whose `then` or `then` getter throws are
- * all a failed attempt, reported to the host; nothing escapes to the caller.
+ * One connect attempt, and the `connecting` state itself: its number, its cancellation (it is
+ * one: the token it hands the connector watches it), its connect timer, and the call of
+ * `connector.connect`, whose result is handled as `Promise.resolve` would (semantics 4 and 16):
+ * a throw, a rejection, a thenable whose `then` or `then` getter throws are all a failed
+ * attempt, reported to the host; nothing escapes to the caller.
  */
-export class Attempt<T> {
+export class Attempt<T> extends AttemptCancellation {
   readonly name = 'connecting';
   /** 1-based number within the outage. */
   readonly number: number;
   /** True when `onreconnect` announced it (every attempt but the first after `start()`). */
   readonly reconnect: boolean;
-  readonly cancellation: AttemptCancellation;
   readonly #host: AttemptHost<T>;
   #timer: unknown;
   /** Set once connect resolved or rejected: its token then needs no cancelling. */
   settled = false;
 
   constructor(number: number, reconnect: boolean, host: AttemptHost<T>) {
+    super(host);
     this.number = number;
     this.reconnect = reconnect;
     this.#host = host;
-    this.cancellation = new AttemptCancellation(host);
   }
 
   /** Shared by every attempt: the timer's argument is the attempt. */
@@ -57,7 +57,7 @@ export class Attempt<T> {
   connect(connector: Connector<T>, connback: Connback<T>): void {
     let value: unknown;
     try {
-      value = connector.connect(connback, this.cancellation.token);
+      value = connector.connect(connback, this.token);
     } catch (thrown) {
       this.#host.settled(this, undefined, toError(thrown));
       return;
@@ -82,7 +82,7 @@ export class Attempt<T> {
     if (this.#timer !== undefined) timers.clear(this.#timer);
     this.#timer = undefined;
     // The connector's token listeners run now; whatever they call waits for this step's phase.
-    if (!this.settled) this.cancellation.cancel(reason);
-    this.cancellation.dispose();
+    if (!this.settled) this.cancel(reason);
+    this.dispose();
   }
 }

@@ -8,6 +8,24 @@ import type { ConnbackState, StateChange } from './state.js';
 import type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
 
 /**
+ * Connbacks made since the last microtask, to start (eager start). One microtask starts them
+ * all, in the order they were made: a Connback costs no closure for it.
+ */
+const starting: Machine<unknown>[] = [];
+// A resolved promise's then queues the microtask: cheaper than Node's queueMicrotask, which
+// makes an async resource and a bound function per call.
+const settled = Promise.resolve();
+
+function startMade(): void {
+  try {
+    // A Connback made by a listener of one started here joins this round, after the others.
+    for (let i = 0; i < starting.length; i++) starting[i]?.autoStart();
+  } finally {
+    starting.length = 0;
+  }
+}
+
+/**
  * Keeps one connection alive through a {@link Connector}: connect timeout, backoff with jitter,
  * keepalive, and a lifecycle in which at most one attempt is in flight and at most one client is
  * live. Eager by default: the first attempt starts right after the constructor returns.
@@ -28,7 +46,9 @@ export class Connback<T> {
     const machine = new Machine<T>(this, connector, resolved);
     this.#machine = machine;
     // Deferred so that listeners added right after `new` see every event of the first attempt.
-    if (!resolved.lazyConnect) queueMicrotask(() => machine.autoStart());
+    if (!resolved.lazyConnect && starting.push(machine as Machine<unknown>) === 1) {
+      void settled.then(startMade);
+    }
   }
 
   /** Same as `new Connback(connector, options)`. */

@@ -225,7 +225,57 @@ function checkStrategy(value: unknown): void {
 }
 
 /**
- * Fills in the defaults and validates every option.
+ * Options resolved before, by the names and values given, in the order given: applications make
+ * many Connbacks with the same options, and each would otherwise pay for a copy of the defaults
+ * and its checks. Only primitive values are remembered (a function is never kept alive by this),
+ * and at most {@link MEMO_LIMIT} sets. A lookup allocates nothing.
+ */
+interface Memo {
+  next: Map<string, Map<unknown, Memo>> | undefined;
+  resolved: ResolvedConnbackOptions | undefined;
+}
+const memo: Memo = { next: undefined, resolved: undefined };
+const MEMO_LIMIT = 256;
+let memoSize = 0;
+
+function isPrimitive(value: unknown): boolean {
+  return value === undefined || (typeof value !== 'object' && typeof value !== 'function');
+}
+
+function remembered(options: object): ResolvedConnbackOptions | undefined {
+  let node: Memo | undefined = memo;
+  for (const key in options) {
+    node = node.next?.get(key)?.get((options as Record<string, unknown>)[key]);
+    if (node === undefined) return undefined;
+  }
+  return node.resolved;
+}
+
+function remember(options: object, resolved: ResolvedConnbackOptions): void {
+  if (memoSize >= MEMO_LIMIT) return;
+  let node = memo;
+  for (const key in options) {
+    const value = (options as Record<string, unknown>)[key];
+    if (!isPrimitive(value)) return;
+    node.next ??= new Map();
+    let byValue = node.next.get(key);
+    if (byValue === undefined) {
+      byValue = new Map();
+      node.next.set(key, byValue);
+    }
+    let child = byValue.get(value);
+    if (child === undefined) {
+      child = { next: undefined, resolved: undefined };
+      byValue.set(value, child);
+    }
+    node = child;
+  }
+  if (node.resolved === undefined) memoSize += 1;
+  node.resolved = resolved;
+}
+
+/**
+ * Fills in the defaults and validates every option. Equal options give the same frozen object.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION`, naming the option, for an unknown option or a
  *   value out of range.
  */
@@ -235,6 +285,14 @@ export function resolveOptions(options: ConnbackOptions | undefined): ResolvedCo
   if (typeof options !== 'object' || options === null) {
     throw invalid('options', 'an object', options);
   }
+  const known = remembered(options);
+  if (known !== undefined) return known;
+  const resolved = check(options);
+  remember(options, resolved);
+  return resolved;
+}
+
+function check(options: ConnbackOptions): ResolvedConnbackOptions {
   const o = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(DEFAULT_OPTIONS, key)) {

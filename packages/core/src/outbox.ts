@@ -30,15 +30,14 @@ export class Outbox {
     return Outbox.#pool.pop() ?? new Outbox();
   }
 
-  /** True when nothing is pending and no flush is running: it may go back to the pool. */
+  /** True when nothing is pending and no flush or pay is running: it may go back to the pool. */
   get idle(): boolean {
-    return this.#depth === 0 && this.#head === this.#tail;
+    return this.#depth === 0 && this.paying === 0 && this.#head === this.#tail;
   }
 
   give(): void {
     this.#head = 0;
     this.#tail = 0;
-    this.paying = 0;
     Outbox.#pool.push(this);
   }
 

@@ -190,7 +190,7 @@ export abstract class Transitions<T>
     this.#state = ENDING;
     this.#leaveEnvironment();
     this.#announce(prev.name, 'ending');
-    if (prev.name === 'connected') this.post(this.channels?.close, false);
+    if (prev.name === 'connected') this.post1(this.channels?.close, false);
     this.#release(prev, ErrorCode.Ended, force);
     this.deliver();
     // Nothing moves the state on while it is `ending`: reconnect() waits, the rest is a no-op.
@@ -199,7 +199,7 @@ export abstract class Transitions<T>
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(rejectWaiters, this.#waiters, endedError);
     }
-    this.post(this.channels?.end);
+    this.post0(this.channels?.end);
     this.deliver();
   }
 
@@ -215,7 +215,7 @@ export abstract class Transitions<T>
     if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
     if (this.#options.connectTimeout > 0) attempt.arm(this.#timers, this.#options.connectTimeout);
     this.#announce(prev.name, 'connecting');
-    if (announce) this.post(this.channels?.reconnect);
+    if (announce) this.post0(this.channels?.reconnect);
     this.#release(prev, ErrorCode.Cancelled, true);
     if (this.#still(attempt)) attempt.connect(this.#connector, this.#connback);
   }
@@ -284,7 +284,7 @@ export abstract class Transitions<T>
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connecting', 'offline');
-    this.post(this.channels?.error, error);
+    this.post1(this.channels?.error, error);
     this.#release(prev, error, true);
     if (this.#still(offline)) this.#carryOn(offline, error, !this.#policy.exhausted);
   }
@@ -305,15 +305,17 @@ export abstract class Transitions<T>
     const channel = this.channels?.connect;
     if (channel?.listening) {
       const endpoint = this.#counters.endpoint;
-      this.post(channel, client, { reconnect, attempt: attempt.number, endpoint });
+      this.post2(channel, client, { reconnect, attempt: attempt.number, endpoint });
     }
-    this.#release(prev, ErrorCode.Cancelled, true);
     // canPing is the connector's code: it may have ended the connection already.
     const period = this.#options.keepalive * 1000;
     if (period > 0 && connection.pingable(this.#connector) && this.#state === connection) {
       connection.startKeepalive(period, this.#timers);
       watcherFor(this.#timers).add(this);
     }
+    // The settled attempt's release runs no user code; after the heartbeat is armed, Node's count
+    // of live timers never touches zero here (each time it does costs a native call).
+    this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
   }
 
@@ -346,8 +348,8 @@ export abstract class Transitions<T>
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connected', 'offline');
-    if (error !== undefined) this.post(this.channels?.error, error);
-    this.post(this.channels?.close, hasError);
+    if (error !== undefined) this.post1(this.channels?.error, error);
+    this.post1(this.channels?.close, hasError);
     this.#release(prev, ErrorCode.Cancelled, true);
     if (!this.#still(offline)) return;
     if (!requested) this.#carryOn(offline, error, error !== undefined);
@@ -380,7 +382,7 @@ export abstract class Transitions<T>
   #wakeUp(state: InternalState<T>, asleep: number, action: 'probe' | 'retry'): boolean {
     this.#counters.wakes += 1;
     if (trace.enabled) trace('wake-up: away %d ms, %s', asleep, action);
-    this.post(this.channels?.wake, { asleep, action });
+    this.post1(this.channels?.wake, { asleep, action });
     return this.#still(state);
   }
 
@@ -504,7 +506,7 @@ export abstract class Transitions<T>
   #enterOutage(offline: Offline): boolean {
     if (this.#outage) return true;
     this.#outage = true;
-    this.post(this.channels?.offline);
+    this.post0(this.channels?.offline);
     return this.#still(offline);
   }
 
@@ -577,7 +579,7 @@ export abstract class Transitions<T>
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(rejectWaiters, this.#waiters, reason);
     }
-    this.post(this.channels?.fail, lastError, reason);
+    this.post2(this.channels?.fail, lastError, reason);
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
   }
@@ -629,7 +631,7 @@ export abstract class Transitions<T>
   #announce(from: ConnbackState, to: ConnbackState): void {
     if (trace.enabled) trace('%s → %s', from, to);
     const channel = this.channels?.state;
-    if (channel?.listening) this.post(channel, { from, to });
+    if (channel?.listening) this.post1(channel, { from, to });
   }
 
   #wait(token: Cancellable | undefined, stop: (() => void) | undefined): Promise<T> {

@@ -9,6 +9,20 @@ interface Waiter<T> {
 
 function ignore(): void {}
 
+/**
+ * Where `capture` leaves the functions of the promise it was the executor of: one executor for
+ * every waiting promise, instead of a closure each.
+ */
+const captured: { resolve: (value: unknown) => void; reject: (error: Error) => void } = {
+  resolve: ignore,
+  reject: ignore,
+};
+
+function capture(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 /** A promise whose rejection is not reported as unhandled when the caller ignores it. */
 export function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.then(undefined, ignore);
@@ -44,12 +58,14 @@ export function endedError(): Error {
  * while connback holds its calls back, is the caller's.
  */
 export class Waiters<T> {
-  /** The usual case, one waiter, held directly: no set until a second one waits. */
-  #single: Waiter<T> | undefined;
+  // The usual case, one waiter without a token: its two functions held directly, no record.
+  #resolve: ((client: T) => void) | undefined;
+  #reject: ((error: Error) => void) | undefined;
+  /** Every other waiter (with a token, or after the first), oldest first. */
   #more: Set<Waiter<T>> | undefined;
 
   get size(): number {
-    return (this.#single === undefined ? 0 : 1) + (this.#more?.size ?? 0);
+    return (this.#resolve === undefined ? 0 : 1) + (this.#more?.size ?? 0);
   }
 
   /**
@@ -57,32 +73,37 @@ export class Waiters<T> {
    * `CONNBACK_CANCELLED`, then `cancelled` runs (for the `reconnect(token)` that stops its chain).
    */
   wait(token: Cancellable | undefined, cancelled: (() => void) | undefined): Promise<T> {
-    return quiet(
-      new Promise<T>((resolve, reject) => {
-        const waiter: Waiter<T> = { resolve, reject, unsubscribe: undefined };
-        this.#add(waiter);
-        if (token === undefined) return;
-        waiter.unsubscribe = onCancelled(token, () => {
-          if (!this.#remove(waiter)) return;
-          waiter.unsubscribe?.();
-          reject(new ConnbackError(ErrorCode.Cancelled));
-          cancelled?.();
-        });
-      }),
-    );
+    const promise = new Promise<T>(capture as (resolve: (client: T) => void) => void);
+    const resolve = captured.resolve as (client: T) => void;
+    const reject = captured.reject;
+    if (token === undefined && this.size === 0) {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      return quiet(promise);
+    }
+    const waiter: Waiter<T> = { resolve, reject, unsubscribe: undefined };
+    this.#more ??= new Set();
+    this.#more.add(waiter);
+    if (token !== undefined) {
+      waiter.unsubscribe = onCancelled(token, () => {
+        if (this.#more?.delete(waiter) !== true) return;
+        waiter.unsubscribe?.();
+        reject(new ConnbackError(ErrorCode.Cancelled));
+        cancelled?.();
+      });
+    }
+    return quiet(promise);
   }
 
-  /** Resolves every waiter with `client`. */
+  /** Resolves every waiter with `client`, oldest first. */
   resolve(client: T): void {
-    if (this.#single !== undefined && this.#more === undefined) {
-      // The usual case: one ready() or reconnect() and no set.
-      const waiter = this.#single;
-      this.#single = undefined;
-      waiter.unsubscribe?.();
-      waiter.resolve(client);
-      return;
-    }
-    for (const waiter of this.#take()) {
+    const first = this.#resolve;
+    const more = this.#takeMore();
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    first?.(client);
+    if (more === undefined) return;
+    for (const waiter of more) {
       waiter.unsubscribe?.();
       waiter.resolve(client);
     }
@@ -92,38 +113,23 @@ export class Waiters<T> {
   reject(error: Error | (() => Error)): void {
     if (this.size === 0) return;
     const reason = typeof error === 'function' ? error() : error;
-    for (const waiter of this.#take()) {
+    const first = this.#reject;
+    const more = this.#takeMore();
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    first?.(reason);
+    if (more === undefined) return;
+    for (const waiter of more) {
       waiter.unsubscribe?.();
       waiter.reject(reason);
     }
   }
 
-  #add(waiter: Waiter<T>): void {
-    if (this.size === 0) {
-      this.#single = waiter;
-      return;
-    }
-    this.#more ??= new Set();
-    this.#more.add(waiter);
-  }
-
-  #remove(waiter: Waiter<T>): boolean {
-    if (this.#single === waiter) {
-      this.#single = undefined;
-      return true;
-    }
-    return this.#more?.delete(waiter) === true;
-  }
-
-  /** Empties the waiters and returns them, oldest first, so none settles twice. */
-  #take(): Waiter<T>[] {
-    const taken: Waiter<T>[] = [];
-    if (this.#single !== undefined) taken.push(this.#single);
-    this.#single = undefined;
-    if (this.#more !== undefined && this.#more.size > 0) {
-      taken.push(...this.#more);
-      this.#more.clear();
-    }
+  /** Empties the set and returns its waiters, so none settles twice. */
+  #takeMore(): Waiter<T>[] | undefined {
+    if (this.#more === undefined || this.#more.size === 0) return undefined;
+    const taken = [...this.#more];
+    this.#more.clear();
     return taken;
   }
 }

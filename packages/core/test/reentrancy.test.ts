@@ -144,6 +144,50 @@ describe('semantic 15: an end() called from code connback runs is never undone (
   });
 });
 
+describe('semantic 15: calls take effect in the order they are made (row 32)', () => {
+  it('a reconnect() from a listener that an end() lets run first takes effect after that end()', async () => {
+    // canPing calls reconnect(), whose close() calls end(), which lets onclose run first; the
+    // reconnect() onclose makes is the last call, so it wins: a fresh attempt, not ended.
+    const h = harness({ ...exact, keepalive: 1 });
+    h.connector.script({ kind: 'resolve' });
+    const once = <A extends unknown[]>(f: (...args: A) => unknown) => {
+      let done = false;
+      return (...args: A) => {
+        if (done) return;
+        done = true;
+        f(...args);
+      };
+    };
+    const connector = h.connector as typeof h.connector & { canPing: () => boolean };
+    const reconnectInCanPing = once(() => void h.cb.reconnect());
+    connector.canPing = () => {
+      reconnectInCanPing();
+      return true;
+    };
+    h.connector.onClose = once(() => h.cb.end());
+    h.cb.onclose(once(() => void h.cb.reconnect()));
+    await flush();
+    expect(h.events()).toEqual(['connect#1', 'close(false)', 'end', 'reconnect']);
+    expect(h.cb.state).toBe('connecting');
+    h.cb.end();
+  });
+
+  it('an end() from a listener that a reconnect() lets run first takes effect after it: ended', async () => {
+    const h = harness(exact);
+    h.connector.script({ kind: 'resolve' });
+    let first = true;
+    h.cb.onstatechange(({ to }) => {
+      if (to !== 'connected' || !first) return;
+      first = false;
+      void h.cb.reconnect();
+    });
+    h.cb.onconnect(() => h.cb.end());
+    await flush();
+    expect(h.cb.state).toBe('ended');
+    expect(h.events().at(-1)).toBe('end');
+  });
+});
+
 describe('semantic 15: onclose only follows an onconnect of the same connection (row 32)', () => {
   it('an onstatechange listener that drops the connection as it becomes connected: onconnect, then onclose, then the reconnect', async () => {
     const h = harness({ ...exact, initialDelay: 100 });

@@ -107,7 +107,9 @@ spawnSync(
 const json = JSON.parse(readFileSync(report, 'utf8'));
 const results = json.testResults.flatMap((file) => file.assertionResults);
 const passed = results.filter((r) => r.status === 'passed');
-console.log(`reconnecting-websocket's suite against ours: ${passed.length} of ${results.length} passed`);
+console.log(
+  `reconnecting-websocket's suite against ours: ${passed.length} of ${results.length} passed`,
+);
 for (const r of results.filter((t) => t.status !== 'passed')) {
   const why = (r.failureMessages?.[0] ?? r.status).split('\n')[0];
   console.log(`- ${r.title}: ${why}`);

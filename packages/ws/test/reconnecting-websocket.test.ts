@@ -159,7 +159,7 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
     socket.onerror = (event) => first.push(event);
     try {
       await waitFor(() => first.length >= 1, 'the first error event');
-      expect((first[0]?.error as { code?: string }).code).toBe('ECONNREFUSED');
+      expect((first[0]?.error as { code?: string } | undefined)?.code).toBe('ECONNREFUSED');
       expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
       socket.onerror = (event) => second.push(event);
       const before = first.length;

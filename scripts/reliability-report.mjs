@@ -62,6 +62,18 @@ if (only?.every((id) => id === 'R11')) {
   console.log('RELIABILITY.md: R11 written');
   process.exit(0);
 }
+// Before any code that renders: the main block below runs at load time.
+const R10_ABOUT = `\`packages/core/test/model.test.ts\` (R10): the R1 commands, plus commands that arm hooks —
+one-shot actions that run at the next place connback calls out to (any listener, onstatechange,
+the connector's connect, close, ping, canPing and retryable, the attempt token's listeners, retry,
+the strategy, the jitter, a thenable's then) and there call end(), end(true), reconnect(),
+start(), ready() or a feed, or throw — and connect results that are hostile thenables. After
+every command: semantics 1, 2, 9, 10 and 13, and semantic 15 over the whole log (every state
+change continues from the last and is followed by its own event, nothing of an episode after its
+onend, the last of the end()/reconnect() calls decides whether the state is ended, no promise
+left waiting once connected, ended or failed). The test also requires every place and every call
+to have been exercised by at least 20 hooks. Every CI run runs it.`;
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'connback-report-'));
 const figuresFile = path.join(tmp, 'figures.jsonl');
 const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
@@ -257,17 +269,6 @@ bash .ci/run && npm run reliability:report -- --only=R11   # R11 from a whole CI
 \`\`\`
 `;
 }
-
-const R10_ABOUT = `\`packages/core/test/model.test.ts\` (R10): the R1 commands, plus commands that arm hooks —
-one-shot actions that run at the next place connback calls out to (any listener, onstatechange,
-the connector's connect, close, ping, canPing and retryable, the attempt token's listeners, retry,
-the strategy, the jitter, a thenable's then) and there call end(), end(true), reconnect(),
-start(), ready() or a feed, or throw — and connect results that are hostile thenables. After
-every command: semantics 1, 2, 9, 10 and 13, and semantic 15 over the whole log (every state
-change continues from the last and is followed by its own event, nothing of an episode after its
-onend, the last of the end()/reconnect() calls decides whether the state is ended, no promise
-left waiting once connected, ended or failed). The test also requires every place and every call
-to have been exercised by at least 20 hooks. Every CI run runs it.`;
 
 function renderR10(figures, mutants) {
   const lines = figures

@@ -14,12 +14,18 @@ export const SLOT_MS = 0.5;
 
 /** Monotonic time (ms) of the next free slot. */
 let nextSlot = Number.NEGATIVE_INFINITY;
+/** The time of the last call, to notice a clock that went back. */
+let lastNow = Number.NEGATIVE_INFINITY;
 
 /**
  * Milliseconds until this Connback's first retry: 0 when no other Connback of the process is
  * waiting for its own, else the next slot, within `window` ms.
  */
 export function firstRetryDelay(now: number, window: number): number {
+  // A process's monotonic clock never goes back; a fake one does (tests start each at real time
+  // again), and a slot taken in its future must not push every later retry to the window's end.
+  if (now < lastNow) nextSlot = Number.NEGATIVE_INFINITY;
+  lastNow = now;
   const start = Math.max(now, nextSlot);
   const delay = start - now;
   if (delay >= window) return Math.round(Math.random() * window);

@@ -1,4 +1,4 @@
-import { ConnbackError, ErrorCode } from './errors.js';
+import { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 import { redactText } from './redact.js';
 import { TIMERS } from './timers.js';
 
@@ -202,8 +202,15 @@ export class EndpointPool<E> {
     return soonest;
   }
 
-  /** An attempt to `endpoint` failed: it waits its own, growing delay. */
-  failed(endpoint: E): void {
+  /**
+   * An attempt to `endpoint` failed with `error`: it waits its own, growing delay. An attempt
+   * abandoned by `end()` or `reconnect()` (`CONNBACK_ENDED`, `CONNBACK_CANCELLED`) says nothing
+   * about the endpoint and is not counted; a timeout or any other error is.
+   */
+  failed(endpoint: E, error?: unknown): void {
+    if (isConnbackError(error, ErrorCode.Ended) || isConnbackError(error, ErrorCode.Cancelled)) {
+      return;
+    }
     const entry = this.#byName.get(redactText(this.#describe(endpoint)));
     if (entry === undefined) return;
     entry.failures += 1;

@@ -147,14 +147,7 @@ export class TcpConnector implements Connector<net.Socket> {
       const fail = (error: unknown) => {
         settle();
         socket.destroy();
-        // end() and reconnect() say nothing about the endpoint; a timeout or an error does.
-        if (
-          endpoint !== undefined &&
-          !isConnbackError(error, ErrorCode.Ended) &&
-          !isConnbackError(error, ErrorCode.Cancelled)
-        ) {
-          pool?.failed(endpoint);
-        }
+        if (endpoint !== undefined) pool?.failed(endpoint, error);
         reject(error);
       };
       const succeed = () => {

@@ -187,14 +187,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       const fail = (error: unknown, abort: boolean) => {
         settle();
         if (abort) this.#abort(socket);
-        // end() and reconnect() say nothing about the URL; a timeout or an error does.
-        if (
-          picked !== undefined &&
-          !isConnbackError(error, ErrorCode.Ended) &&
-          !isConnbackError(error, ErrorCode.Cancelled)
-        ) {
-          pool?.failed(picked);
-        }
+        if (picked !== undefined) pool?.failed(picked, error);
         reject(error);
       };
       const succeed = () => {

@@ -151,6 +151,7 @@ export type ResolvedConnbackOptions = {
 /** Node clamps larger timer delays to 1 ms; refusing them beats a surprise storm. */
 export const MAX_TIMER_DELAY = 2_147_483_647;
 
+/** The defaults of every option (frozen); what `options` holds when none is given. */
 export const DEFAULT_OPTIONS: ResolvedConnbackOptions = Object.freeze({
   keepalive: 60,
   probeTimeout: 5000,

@@ -37,7 +37,8 @@ const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
  * the old state held (`#release`: the attempt's token fires, the client is closed); deliver the
  * outbox; then go on only if the state is still the one it stored (`#still`). User code may call
  * back in at any of those points; the call first delivers what is owed, then takes effect at
- * once, and the transition it interrupted stops at its next check.
+ * once (or, made while another call delivers or `end()` runs, right after that one: see
+ * {@link Announcer}), and the transition it interrupted stops at its next check.
  */
 export abstract class Transitions<T>
   extends Announcer<T>

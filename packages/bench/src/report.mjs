@@ -75,9 +75,23 @@ const FIGURES = [
   {
     experiment: 'cycle',
     label: () => 'framework allocation per connect/close cycle (in-memory connector)',
-    value: (r) => r.bytes / KB,
+    value: (r) => (r.bytes === null ? Number.NaN : r.bytes / KB),
     unit: 'KB',
     target: { max: 4 },
+  },
+  {
+    experiment: 'create',
+    label: () => 'framework time to create, connect and end (new instance, in-memory connector)',
+    value: (r) => r.microseconds,
+    unit: 'µs',
+    target: { ratio: 4, below: true },
+  },
+  {
+    experiment: 'create',
+    label: () => 'framework allocation to create, connect and end (new instance, in-memory)',
+    value: (r) => (r.bytes === null ? Number.NaN : r.bytes / KB),
+    unit: 'KB',
+    target: { ratio: 2, below: true },
   },
   {
     experiment: 'echo',
@@ -262,7 +276,13 @@ function met(target, values, rawValues) {
 function valuesOf(results, figure, variant) {
   const runs = results.experiments[figure.experiment]?.[variant] ?? [];
   // A figure that could not be measured is NaN (stored as null in results/full.json).
-  return runs.map((r) => (r.error ? Number.NaN : (figure.value(r) ?? Number.NaN)));
+  // A figure that could not be measured is NaN (stored as null in results/full.json): a null
+  // field must not turn into 0 through the arithmetic of `value`.
+  return runs.map((r) => {
+    if (r.error) return Number.NaN;
+    const value = figure.value(r);
+    return value === null || value === undefined || Number.isNaN(value) ? Number.NaN : value;
+  });
 }
 
 function ratioText(values, rawValues, figure) {
@@ -349,6 +369,11 @@ const NOTES = `## What is measured, and how
   reconnection: close the client, connect again, announce it, arm its keepalive. Time is over
   50,000 cycles with garbage collection included; allocation is the heap growth over batches of
   1,000 cycles that no collection interrupted (checked with \`v8.GCProfiler\`).
+- **Create, connect, end**: the same process and method as the cycle, for a short-lived client:
+  each cycle makes a new instance on one in-memory connector, waits for its client (connback:
+  \`await connback.ready()\`; 0.1.7, which has no \`ready()\`: its \`onconnect\`), and ends it,
+  with the defaults (connect timeout 30 s, keepalive 60 s). Raw is the same by hand: a connection
+  record, the connect-timeout timer armed and cleared, the keepalive timer armed and cleared.
 - **Echo**: one connection writes the payload in 64 KiB chunks with back-pressure to an echo
   server and reads it all back; connback feeds every chunk it reads as a heartbeat.
 - **Herd**: 2,000 clients in one process; the server process destroys every connection and stops
@@ -417,10 +442,12 @@ and each then armed a short timer (a new timer object, a new timer list in Node'
 and woke a second time before pinging. Now a ping due within an eighth of a period goes at once
 (it only tightens the dead-peer bound); the keepalive row without sockets dropped to raw's level.
 
-## The CPU row: missed by 0.1 %, and what is left
+## The CPU row: missed by 0.1 %, then met, and what is left
 
 With the changes above the idle row went from 1.18 × to 1.101 × raw (runs: 1.101, 1.134, 1.078),
-against a target of 1.1. The split shows where the rest is: the kernel's share (system time) is
+against a target of 1.1. Measured again after issue 12 it is 1.042 × (runs: 1.082, 1.007, 1.042),
+with heap per connection at 1.421 × (1.475 × before) and RSS at 1.196 × (1.304 ×); the analysis
+below still holds, and the spread between runs is still larger than the gap to the target. The split shows where the rest is: the kernel's share (system time) is
 the same as raw's or lower, and connback spends about 0.7 s more user time per idle minute for
 10,000 connections, about 1 µs per ping and pong. In \`--cpu-prof\` profiles of the idle window,
 connback's own JavaScript (heartbeat, feeds, ping) adds up to a few tens of milliseconds per minute;
@@ -431,6 +458,41 @@ garbage collections (they differ by under 0.1 s per minute), and the run-to-run 
 Node's \`--perf-basic-prof\`, not available on these machines) to find why the same write costs
 more, or pings that bypass the socket stream (\`socket._handle.writeUtf8String\`), which would
 trade a public API for an internal one; connback does neither for now.
+
+## Creating, connecting and ending a Connback (issue 12)
+
+A short-lived client pays for everything a Connback sets up. Before issue 12 this cost 15.7 µs
+and 5.8 KB per cycle here (raw: 2.7 µs, 1.7 KB), and 30 % of the time went into two
+\`ConnbackError\`s with stack traces that \`end()\` built even when no promise waited and no token
+listener would read them. A sampling heap profile of the cycle (including collected objects)
+then showed the rest. What changed:
+
+- **Errors nobody sees are not built**: \`end()\` rejects waiting promises with an error made only
+  if one waits; an attempt token's reason is a code until someone reads it.
+- **Equal options give the same frozen object**: a memo keyed by the option names and primitive
+  values (a lookup allocates nothing; at most 256 sets; function values are never kept), instead
+  of a copy of the defaults and every check per instance.
+- **No closure per instance for the eager start**: every Connback made in one turn starts in one
+  microtask, queued with a resolved promise's \`then\` (Node's \`queueMicrotask\` makes an async
+  resource and a bound function per call).
+- **\`ready()\` costs a promise**: one shared executor instead of a closure, and the single waiter
+  without a token is two fields, not a record; an attempt is its own cancellation (one object
+  fewer); an event nobody listens to builds no argument list.
+
+Now (the table above): 6.9 µs and 3.39 KB against raw's 3.0 µs and 1.70 KB, 2.32 × and 1.95 ×
+(targets 4 × and 2 ×); 0.1.7 is at 7.8 × and 7.2 ×. Before these changes the same cycle cost
+11.6–16.0 µs and 5.7–6.4 KB on this machine (the core of commit 4c10985 run alternately with the
+new one). The reconnect cycle allocates less too: 2.82 KB, 3.40 KB before.
+
+These rows, and idle, were measured on 2026-12-01 on the same VM as the first full run, which
+was then 3 to 5 times slower for every variant (raw's reconnect cycle 0.91 µs against 0.19 µs,
+0.1.7's 28 µs against 10.6 µs, raw's idle CPU 17 s per minute against 5.35 s), shared with other
+test runs. Ratios to raw are paired run by run, but the absolute time bound of the cycle row
+cannot be met on that machine by any change to the library: its ratio to raw went from 8.38 × to
+7.75 ×, and an A/B of the core before and after, alternating, gave 2.29 and 2.48 µs per reconnect
+cycle (medians of 8 runs, best of 15 each) and, in a profiled run, the other way round (2.87 s
+against 2.35 s for 300,000 cycles): no difference beyond the noise. Keepalive ticks without
+sockets, A/B the same way: 1.43–1.64 s of CPU per minute against 1.75–1.87 s before.
 
 ## Design choices behind the figures
 

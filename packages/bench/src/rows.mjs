@@ -81,6 +81,18 @@ export function failover(variant, mode) {
   return runScript('failover.mjs', [], [variant, mode]);
 }
 
+/**
+ * The framework cost of a short-lived client: a new instance, connected in memory, then ended
+ * (its own process, as the reconnect cycle).
+ */
+export function create(variant, size) {
+  return runScript(
+    'cycle.mjs',
+    ['--expose-gc', '--max-semi-space-size=64'],
+    [variant, size.cycles, 'create'],
+  );
+}
+
 /** The keepalive's own CPU per minute, in-memory connections, no sockets (its own process). */
 export function ticks(variant, size) {
   return runScript('ticks.mjs', [], [variant, size.idleConns, size.ticksMs]);

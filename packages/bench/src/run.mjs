@@ -46,6 +46,7 @@ const EXPERIMENTS = [
   { id: 'idle', runs: [3, 1], run: (v, size) => rows.idle(v, size) },
   { id: 'ticks', runs: [3, 1], run: (v, size) => rows.ticks(v, size) },
   { id: 'cycle', runs: [5, 3], run: (v, size) => rows.cycle(v, size) },
+  { id: 'create', runs: [5, 3], run: (v, size) => rows.create(v, size) },
   // About a second a run, and noisy on loopback: more runs for a steadier paired ratio.
   { id: 'echo', runs: [7, 1], run: (v, size) => rows.echo(v, size) },
   { id: 'herd', runs: [3, 1], run: (v, size) => rows.herd(v, size, 'herd') },
@@ -90,7 +91,7 @@ const only = argv
 for (const arg of argv) {
   if (arg !== '--quick' && arg !== '--report' && !arg.startsWith('--only=')) {
     throw new Error(
-      `bench: unknown argument "${arg}" (known: --quick, --report, --only=idle,cycle,...)`,
+      `bench: unknown argument "${arg}" (known: --quick, --report, --only=idle,cycle,create,...)`,
     );
   }
 }

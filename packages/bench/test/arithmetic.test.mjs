@@ -119,4 +119,23 @@ describe('the table', () => {
     expect(row(table, 'half-open')).toMatch(/\| \*\*no\*\* \|$/);
     expect(row(table, 'healthy again')).toContain('| 3/3 |');
   });
+
+  it('an allocation that could not be measured (null in the results) is a failed run, not 0 KB', () => {
+    const cycle = (bytes) => ({ microseconds: 2, bytes });
+    const table = renderTable({
+      size,
+      experiments: {
+        create: {
+          raw: [cycle(1024), cycle(1024)],
+          '0.1.7': [cycle(8192), cycle(8192)],
+          connback: [cycle(null), cycle(2048)],
+        },
+      },
+    });
+    const allocation = row(table, 'framework allocation to create');
+    expect(allocation).not.toContain('0.00 KB');
+    expect(allocation).toContain('(1 of 2 runs: failed)');
+    expect(allocation).toMatch(/\| \*\*no\*\* \|$/);
+    expect(row(table, 'framework time to create')).toContain('| 1.000 × |');
+  });
 });

@@ -29,7 +29,7 @@ const mutants = [
     id: 'late-client-not-closed',
     what: 'a client that arrives after its attempt was cancelled is left open',
     file: 'src/transitions.ts',
-    find: `      if (client !== undefined && client !== null) closeClient(this.#connector, client, true, this);`,
+    find: `      if (client !== undefined && client !== null) closeClient(this.connector, client, true, this);`,
     replace: `      if (client !== undefined && client !== null) void 0;`,
   },
   {
@@ -77,9 +77,9 @@ const mutants = [
     id: 'token-fires-before-the-state-is-stored',
     what: 'reconnect() cancels the replaced attempt before it stores the new one: an end() from a token listener is undone',
     file: 'src/transitions.ts',
-    find: `    const all = ++this.#counters.attempts;
+    find: `    const all = ++this.counters.attempts;
     this.#state = attempt;`,
-    replace: `    const all = ++this.#counters.attempts;
+    replace: `    const all = ++this.counters.attempts;
     this.#release(prev, ErrorCode.Cancelled, true);
     this.#state = attempt;`,
   },

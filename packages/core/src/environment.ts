@@ -27,3 +27,58 @@ export interface ConnbackEnvironment {
 
 /** The default environment: always online, always visible, no signals. */
 export const ALWAYS_ONLINE: ConnbackEnvironment = Object.freeze({});
+
+/** Where a guarded call of the environment reports what its member threw. */
+export interface EnvironmentReporter {
+  reportThrown(thrown: unknown, what: string): void;
+}
+
+// The environment is user code: each member is called through these, so one that throws is
+// reported and counts as its default. Plain functions: a Connback allocates nothing for them.
+
+/** True while the environment says the page is hidden. */
+export function isHidden(environment: ConnbackEnvironment, reporter: EnvironmentReporter): boolean {
+  if (environment.visible === undefined) return false;
+  try {
+    return environment.visible() === false;
+  } catch (thrown) {
+    reporter.reportThrown(thrown, "the environment's visible");
+    return false;
+  }
+}
+
+/** False only while the environment says the network is down. */
+export function isOnline(environment: ConnbackEnvironment, reporter: EnvironmentReporter): boolean {
+  if (environment.online === undefined) return true;
+  try {
+    return environment.online() !== false;
+  } catch (thrown) {
+    reporter.reportThrown(thrown, "the environment's online");
+    return true;
+  }
+}
+
+/** Subscribes `listener` to the environment's signals; the unsubscribe function, if any. */
+export function subscribeTo(
+  environment: ConnbackEnvironment,
+  listener: (signal: EnvironmentSignal) => void,
+  reporter: EnvironmentReporter,
+): (() => void) | undefined {
+  if (environment.subscribe === undefined) return undefined;
+  try {
+    const unsubscribe = environment.subscribe(listener);
+    return typeof unsubscribe === 'function' ? unsubscribe : undefined;
+  } catch (thrown) {
+    reporter.reportThrown(thrown, "the environment's subscribe");
+    return undefined;
+  }
+}
+
+/** Calls an unsubscribe function the environment gave. */
+export function unsubscribeFrom(unsubscribe: () => void, reporter: EnvironmentReporter): void {
+  try {
+    unsubscribe();
+  } catch (thrown) {
+    reporter.reportThrown(thrown, "the environment's unsubscribe");
+  }
+}

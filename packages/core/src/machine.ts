@@ -3,16 +3,16 @@ import type { Cancellable } from './cancellation.js';
 import type { Connection } from './connection.js';
 import type { EnvironmentSignal } from './environment.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
-import { Transitions } from './transitions.js';
+import { Reactions } from './reactions.js';
 import { refuseToken } from './waiters.js';
 import type { WakeGap } from './wake.js';
 
 /**
  * The state machine behind a {@link Connback}: how each call, each timer and each report of its
- * helpers (the attempt, the connection, the close, the policy) enters the {@link Transitions}.
+ * helpers (the attempt, the connection, the close, the policy) enters the {@link Reactions} and {@link Transitions}.
  * Whatever comes in first delivers what the transition under way still owes, then takes effect.
  */
-export class Machine<T> extends Transitions<T> {
+export class Machine<T> extends Reactions<T> {
   /** The eager start, a microtask after the constructor. */
   autoStart(): void {
     if (this.autoStarting) this.start();

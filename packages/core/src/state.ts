@@ -28,7 +28,7 @@ export interface StateChange {
 }
 
 /**
- * Every transition the state machine makes, and the step of `machine.ts` that makes it; anything
+ * Every transition the state machine makes (`transitions.ts`), and what leads to it; anything
  * else is a bug (the tests check every `onstatechange` against this table).
  *
  * | from       | to         | step                                                        |
@@ -57,7 +57,7 @@ export const TRANSITIONS: Readonly<Record<ConnbackState, readonly ConnbackState[
 
 /**
  * The state together with what it owns. Data of one state cannot exist in another: leaving a
- * state releases its timers, token, heartbeat and client in one place (`Machine.#release`).
+ * state releases its timers, token, heartbeat and client in one place (`Transitions.#release`).
  * The two states that own the most are objects with behaviour of their own: an {@link Attempt}
  * is the `connecting` state, a {@link Connection} the `connected` state.
  */

@@ -6,22 +6,19 @@ import type { Cancellable } from './cancellation.js';
 import type { Connback } from './connback.js';
 import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
 import type { Connector } from './connector.js';
-import type { EnvironmentSignal } from './environment.js';
+import { type EnvironmentSignal, subscribeTo, unsubscribeFrom } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
-import { lateBar } from './heartbeat.js';
-import { MAX_TIMER_DELAY, type ResolvedConnbackOptions } from './options.js';
+import type { ResolvedConnbackOptions } from './options.js';
 import type { EndpointStats } from './pool.js';
 import type { ConnbackState, InternalState } from './state.js';
 import { type ConnbackStats, Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
 import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
-import { MIN_JUMP, type WakeGap, type WakeListener, watcherFor } from './wake.js';
+import { type WakeGap, type WakeListener, watcherFor } from './wake.js';
 
-type Offline = Extract<InternalState<unknown>, { name: 'offline' }>;
-
-/** A wait a wake-up cut short is spread over this window (ms), so a fleet does not retry at once. */
-const WAKE_SPREAD = 500;
+/** The state between attempts. */
+export type Offline = Extract<InternalState<unknown>, { name: 'offline' }>;
 
 // The states that own nothing are shared by every Connback.
 const IDLE: { readonly name: 'idle' } = Object.freeze({ name: 'idle' });
@@ -29,8 +26,9 @@ const ENDING: { readonly name: 'ending' } = Object.freeze({ name: 'ending' });
 const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
 
 /**
- * The state of a Connback and every transition of it (the table is in `state.ts`); the
- * {@link Machine} on top says how calls, timers and reports get here.
+ * The state of a Connback and every transition of it (the table is in `state.ts`). Above it,
+ * {@link Reactions} decides when to try again and what a ping, a wake-up or a signal does, and
+ * the {@link Machine} says how calls, timers and reports get here.
  *
  * Every transition runs the same way (DESIGN.md semantic 15): store the new state; post what it
  * announces (`onstatechange`, its event, the waiting promises) to the {@link Outbox}; release what
@@ -45,11 +43,11 @@ export abstract class Transitions<T>
   implements AttemptHost<T>, ConnectionHost<T>, CloseSink, PolicySink, BudgetWaiter, WakeListener
 {
   readonly #connback: Connback<T>;
-  readonly #connector: Connector<T>;
+  protected readonly connector: Connector<T>;
   readonly #options: ResolvedConnbackOptions;
-  readonly #policy: BackoffPolicy;
-  readonly #timers: Timers;
-  readonly #budget: RetryBudget | undefined;
+  protected readonly policy: BackoffPolicy;
+  protected readonly timers: Timers;
+  protected readonly budget: RetryBudget | undefined;
   #state: InternalState<T> = IDLE;
   /** The eager start is still to come. */
   #autoStart: boolean;
@@ -58,38 +56,20 @@ export abstract class Transitions<T>
   /** Bumped by each `reconnect()`; scopes the token that may stop its chain of attempts. */
   #chain = 0;
   #waiters: Waiters<T> | undefined;
-  readonly #counters = new Counters();
+  protected readonly counters = new Counters();
   /** The unsubscribe function of the environment's signals, while subscribed. */
   #unsubscribeEnvironment: (() => void) | undefined;
-
-  // The timer's argument is the machine: a backoff wait allocates no callback of its own.
-  static #backoffFired(owner: Transitions<unknown>): void {
-    const s = owner.#state;
-    if (s.name !== 'offline' || s.timer === undefined) return;
-    s.timer = undefined;
-    owner.deliver();
-    if (owner.#state === s) owner.#retry(s);
-  }
-
-  /** The retry budget granted the attempt this Connback waited for. */
-  budgetGranted(): void {
-    const s = this.#state;
-    if (s.name !== 'offline' || !s.budgeted) return;
-    s.budgeted = false;
-    this.deliver();
-    if (this.#state === s) this.#begin(true);
-  }
 
   constructor(connback: Connback<T>, connector: Connector<T>, options: ResolvedConnbackOptions) {
     super();
     this.#connback = connback;
-    this.#connector = connector;
+    this.connector = connector;
     this.#options = options;
-    this.#policy = new BackoffPolicy(options);
-    this.#timers = options.unref ? UNREFED_TIMERS : TIMERS;
+    this.policy = new BackoffPolicy(options);
+    this.timers = options.unref ? UNREFED_TIMERS : TIMERS;
     this.#autoStart = !options.lazyConnect;
     const budget = options.budget;
-    this.#budget =
+    this.budget =
       budget instanceof RetryBudget
         ? budget
         : budget === 'default'
@@ -105,6 +85,10 @@ export abstract class Transitions<T>
   abstract closeFailed(thrown: unknown): void;
   abstract woke(gap: WakeGap): void;
   abstract signaled(signal: EnvironmentSignal): void;
+  /** The retry budget granted the attempt this Connback waited for. */
+  abstract budgetGranted(): void;
+  /** After a loss: `onoffline` if new, the retry predicates, then fail or wait the backoff delay. */
+  protected abstract carryOn(offline: Offline, error: Error | undefined, askRetry: boolean): void;
 
   get options(): ResolvedConnbackOptions {
     return this.#options;
@@ -122,18 +106,18 @@ export abstract class Transitions<T>
 
   stats(): ConnbackStats {
     let endpoints: readonly EndpointStats[] | undefined;
-    if (this.#connector.endpointStats !== undefined) {
+    if (this.connector.endpointStats !== undefined) {
       try {
-        endpoints = this.#connector.endpointStats();
+        endpoints = this.connector.endpointStats();
       } catch (thrown) {
         this.reportThrown(thrown, "the connector's endpointStats");
       }
     }
-    return this.#counters.snapshot(this.#state, this.#policy.attempts, this.#timers, endpoints);
+    return this.counters.snapshot(this.#state, this.policy.attempts, this.timers, endpoints);
   }
 
   /** Delivers, then tells whether `state` is still the current state. */
-  #still(state: InternalState<T>): boolean {
+  protected still(state: InternalState<T>): boolean {
     this.deliver();
     return this.#state === state;
   }
@@ -143,8 +127,8 @@ export abstract class Transitions<T>
   protected startStep(): void {
     this.#autoStart = false;
     if (this.#state.name !== 'idle') return;
-    this.#policy.reset();
-    this.#begin(false);
+    this.policy.reset();
+    this.begin(false);
   }
 
   protected readyStep(token: Cancellable | undefined): Promise<T> {
@@ -170,14 +154,14 @@ export abstract class Transitions<T>
     const chain = ++this.#chain;
     const stop = token === undefined ? undefined : () => this.#stop(chain);
     const promise = this.#wait(token, stop);
-    this.#policy.reset();
+    this.policy.reset();
     const s = this.#state;
     if (s.name === 'connected') {
       this.dropStep(s, undefined, false, true);
     } else {
       // From idle, ended or failed a fresh episode; connecting or offline stay in the outage.
       if (s.name !== 'connecting' && s.name !== 'offline') this.#outage = false;
-      this.#begin(true);
+      this.begin(true);
     }
     return promise;
   }
@@ -207,24 +191,24 @@ export abstract class Transitions<T>
   // ---------------------------------------------------------------- attempts
 
   /** A new attempt; `announce` when onreconnect tells of it (all but a start's first). */
-  #begin(announce: boolean): void {
+  protected begin(announce: boolean): void {
     const prev = this.#state;
-    const attempt = new Attempt<T>(this.#policy.recordAttempt(), announce, this);
-    const all = ++this.#counters.attempts;
+    const attempt = new Attempt<T>(this.policy.recordAttempt(), announce, this);
+    const all = ++this.counters.attempts;
     this.#state = attempt;
     if (this.#unsubscribeEnvironment === undefined) this.#joinEnvironment();
     if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
-    if (this.#options.connectTimeout > 0) attempt.arm(this.#timers, this.#options.connectTimeout);
+    if (this.#options.connectTimeout > 0) attempt.arm(this.timers, this.#options.connectTimeout);
     this.#announce(prev.name, 'connecting');
     if (announce) this.post0(this.channels?.reconnect);
     this.#release(prev, ErrorCode.Cancelled, true);
-    if (this.#still(attempt)) attempt.connect(this.#connector, this.#connback);
+    if (this.still(attempt)) attempt.connect(this.connector, this.#connback);
   }
 
   protected connectGave(attempt: Attempt<T>, client: T | undefined): void {
     if (this.#state !== attempt) {
       // Cancelled by a timeout, end() or reconnect(): a late client is closed and never used.
-      if (client !== undefined && client !== null) closeClient(this.#connector, client, true, this);
+      if (client !== undefined && client !== null) closeClient(this.connector, client, true, this);
       return;
     }
     attempt.settled = true;
@@ -232,32 +216,20 @@ export abstract class Transitions<T>
       this.#attemptFailed(new ConnbackError(ErrorCode.NoClient));
       return;
     }
-    if (this.#connector.endpoint !== undefined) {
-      this.#counters.endpoint = this.#endpointOf(client);
+    if (this.connector.endpoint !== undefined) {
+      this.counters.endpoint = this.#endpointOf(client);
       // The connector's code: a call it made may have moved the state on.
       if (this.#state !== attempt) {
-        closeClient(this.#connector, client, true, this);
+        closeClient(this.connector, client, true, this);
         return;
       }
     }
     this.#connected(attempt, client);
   }
 
-  /** When the connector's next endpoint is ready (semantic 20): 0 fails over at once. */
-  #readyIn(): number | undefined {
-    if (this.#connector.readyIn === undefined) return undefined;
-    try {
-      const ms = this.#connector.readyIn();
-      return typeof ms === 'number' && ms >= 0 ? Math.min(ms, MAX_TIMER_DELAY) : undefined;
-    } catch (thrown) {
-      this.reportThrown(thrown, "the connector's readyIn");
-      return undefined;
-    }
-  }
-
   #endpointOf(client: T): string | undefined {
     try {
-      return this.#connector.endpoint?.(client);
+      return this.connector.endpoint?.(client);
     } catch (thrown) {
       this.reportThrown(thrown, "the connector's endpoint");
       return undefined;
@@ -279,24 +251,24 @@ export abstract class Transitions<T>
   #attemptFailed(error: Error): void {
     const prev = this.#state;
     if (trace.enabled) trace('attempt failed: %s', error.message);
-    this.#counters.failedAttempts += 1;
-    this.#counters.lastError = error;
-    this.#policy.failed(error);
+    this.counters.failedAttempts += 1;
+    this.counters.lastError = error;
+    this.policy.failed(error);
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connecting', 'offline');
     this.post1(this.channels?.error, error);
     this.#release(prev, error, true);
-    if (this.#still(offline)) this.#carryOn(offline, error, !this.#policy.exhausted);
+    if (this.still(offline)) this.carryOn(offline, error, !this.policy.exhausted);
   }
 
   // ---------------------------------------------------------------- connections
 
   #connected(attempt: Attempt<T>, client: T): void {
     const prev = this.#state;
-    const connection = new Connection(client, this.#timers.now(), this);
-    const reconnect = this.#counters.connects > 0;
-    this.#counters.connects += 1;
+    const connection = new Connection(client, this.timers.now(), this);
+    const reconnect = this.counters.connects > 0;
+    this.counters.connects += 1;
     this.#outage = false;
     this.#state = connection;
     this.#announce('connecting', 'connected');
@@ -305,14 +277,14 @@ export abstract class Transitions<T>
     }
     const channel = this.channels?.connect;
     if (channel?.listening) {
-      const endpoint = this.#counters.endpoint;
+      const endpoint = this.counters.endpoint;
       this.post2(channel, client, { reconnect, attempt: attempt.number, endpoint });
     }
     // canPing is the connector's code: it may have ended the connection already.
     const period = this.#options.keepalive * 1000;
-    if (period > 0 && connection.pingable(this.#connector) && this.#state === connection) {
-      connection.startKeepalive(period, this.#timers);
-      watcherFor(this.#timers).add(this);
+    if (period > 0 && connection.pingable(this.connector) && this.#state === connection) {
+      connection.startKeepalive(period, this.timers);
+      watcherFor(this.timers).add(this);
     }
     // The settled attempt's release runs no user code; after the heartbeat is armed, Node's count
     // of live timers never touches zero here (each time it does costs a native call).
@@ -339,12 +311,12 @@ export abstract class Transitions<T>
       trace('connection %s: %s', requested ? 'replaced' : 'lost', error?.message ?? 'closed');
     }
     if (!requested) {
-      this.#counters.drops += 1;
-      this.#policy.connectionClosed(this.#timers.now() - prev.since);
+      this.counters.drops += 1;
+      this.policy.connectionClosed(this.timers.now() - prev.since);
     }
     if (error !== undefined) {
-      this.#counters.lastError = error;
-      this.#policy.failed(error);
+      this.counters.lastError = error;
+      this.policy.failed(error);
     }
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
@@ -352,225 +324,34 @@ export abstract class Transitions<T>
     if (error !== undefined) this.post1(this.channels?.error, error);
     this.post1(this.channels?.close, hasError);
     this.#release(prev, ErrorCode.Cancelled, true);
-    if (!this.#still(offline)) return;
-    if (!requested) this.#carryOn(offline, error, error !== undefined);
-    else if (this.#enterOutage(offline)) this.#begin(true);
-  }
-
-  protected pingStep(connection: Connection<T>, late: number): void {
-    if (this.#state !== connection) return;
-    // A keepalive timer that fired this late is a wake-up the watcher may not have seen yet.
-    if (late >= lateBar(this.#options.keepalive * 1000) && !this.#hidden() && !connection.probing) {
-      if (!this.#wakeUp(connection, late, 'probe')) return;
-      // The ping below is the probe: only its deadline becomes shorter.
-      connection.probe(this.#probeDeadline());
-    }
-    connection.ping(this.#connector);
-  }
-
-  /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */
-  #probeDeadline(): number {
-    return Math.min(this.#options.probeTimeout, this.#options.keepalive * 1000);
-  }
-
-  protected probeStep(): Promise<number | false> {
-    const s = this.#state;
-    if (s.name !== 'connected') return Promise.resolve(false);
-    return s.probed(this.#probeDeadline());
-  }
-
-  /** Counts and announces a wake-up; false when a listener moved the state on. */
-  #wakeUp(state: InternalState<T>, asleep: number, action: 'probe' | 'retry'): boolean {
-    this.#counters.wakes += 1;
-    if (trace.enabled) trace('wake-up: away %d ms, %s', asleep, action);
-    this.post1(this.channels?.wake, { asleep, action });
-    return this.#still(state);
-  }
-
-  /**
-   * The watcher saw a gap. While connected: a pause of half a keepalive (at least a second)
-   * probes the connection. While waiting to retry: the wait is cut short, once.
-   */
-  protected wakeStep(gap: WakeGap): void {
-    const late = this.#hidden() ? 0 : gap.late;
-    const asleep = Math.max(late, gap.jump >= MIN_JUMP ? gap.jump : 0);
-    if (asleep === 0) return;
-    const s = this.#state;
-    if (s.name === 'connected') {
-      if (asleep < lateBar(this.#options.keepalive * 1000) || s.probing) return;
-      if (this.#wakeUp(s, asleep, 'probe')) s.probe(this.#probeDeadline());
-    } else if (s.name === 'offline' && s.timer !== undefined && s.cut !== true) {
-      s.cut = true;
-      if (!this.#wakeUp(s, asleep, 'retry')) return;
-      this.#timers.clear(s.timer);
-      s.timer = undefined;
-      const spread = this.#options.jitter === 'none' ? 0 : Math.floor(Math.random() * WAKE_SPREAD);
-      // An automatic attempt: the retry budget, if any, still has its say.
-      if (spread === 0) this.#retry(s);
-      else this.#arm(s, spread);
-    }
-  }
-
-  /** A signal of the environment (DESIGN.md semantic 19). */
-  protected signalStep(signal: EnvironmentSignal): void {
-    const s = this.#state;
-    if (signal === 'hidden') return;
-    if (s.name === 'connected') {
-      if (trace.enabled) trace('%s: probing the connection', signal);
-      s.probe(this.#probeDeadline());
-    } else if (s.name === 'offline') {
-      if (signal === 'offline') {
-        if (s.timer !== undefined) this.#timers.clear(s.timer);
-        s.timer = undefined;
-        // No attempt while offline: a place in the retry budget's queue is given back too.
-        if (s.budgeted) {
-          s.budgeted = false;
-          this.#budget?.cancel(this);
-        }
-        s.paused = true;
-        watcherFor(this.#timers).delete(this);
-      } else if (signal === 'online' && (s.paused === true || s.timer !== undefined)) {
-        if (s.timer !== undefined) this.#timers.clear(s.timer);
-        s.timer = undefined;
-        s.paused = false;
-        watcherFor(this.#timers).delete(this);
-        // At once, unless a shared retry budget makes this Connback wait its turn.
-        this.#retry(s);
-      }
-    }
-  }
-
-  #hidden(): boolean {
-    const visible = this.#options.environment.visible;
-    if (visible === undefined) return false;
-    try {
-      return visible.call(this.#options.environment) === false;
-    } catch (thrown) {
-      this.reportThrown(thrown, "the environment's visible");
-      return false;
-    }
-  }
-
-  #online(): boolean {
-    const online = this.#options.environment.online;
-    if (online === undefined) return true;
-    try {
-      return online.call(this.#options.environment) !== false;
-    } catch (thrown) {
-      this.reportThrown(thrown, "the environment's online");
-      return true;
-    }
+    if (!this.still(offline)) return;
+    if (!requested) this.carryOn(offline, error, error !== undefined);
+    else if (this.enterOutage(offline)) this.begin(true);
   }
 
   #joinEnvironment(): void {
-    const environment = this.#options.environment;
-    if (environment.subscribe === undefined) return;
-    try {
-      const unsubscribe = environment.subscribe((signal) => this.signaled(signal));
-      this.#unsubscribeEnvironment = typeof unsubscribe === 'function' ? unsubscribe : undefined;
-    } catch (thrown) {
-      this.reportThrown(thrown, "the environment's subscribe");
-    }
+    const listener = (signal: EnvironmentSignal) => this.signaled(signal);
+    this.#unsubscribeEnvironment = subscribeTo(this.#options.environment, listener, this);
   }
 
   #leaveEnvironment(): void {
     const unsubscribe = this.#unsubscribeEnvironment;
     if (unsubscribe === undefined) return;
     this.#unsubscribeEnvironment = undefined;
-    try {
-      unsubscribe();
-    } catch (thrown) {
-      this.reportThrown(thrown, "the environment's unsubscribe");
-    }
-  }
-
-  /** A failed ping is a failed heartbeat; ignored when the connection is no longer live. */
-  protected pingFailedStep(connection: Connection<T>, thrown: unknown): void {
-    const error = new ConnbackError(ErrorCode.PingFailed, undefined, { cause: thrown });
-    this.dropStep(connection, error);
-  }
-
-  protected peerDeadStep(connection: Connection<T>): void {
-    if (trace.enabled)
-      trace('no heartbeat within a keepalive period of the ping: the peer is dead');
-    const seconds = this.#options.keepalive;
-    const error = new ConnbackError(
-      ErrorCode.KeepaliveTimeout,
-      `no heartbeat within ${seconds} s of a ping (keepalive ${seconds} s)`,
-    );
-    this.dropStep(connection, error);
+    unsubscribeFrom(unsubscribe, this);
   }
 
   // ---------------------------------------------------------------- outages
 
   /** Announces a new outage (once per outage); false when a call moved the state on. */
-  #enterOutage(offline: Offline): boolean {
+  protected enterOutage(offline: Offline): boolean {
     if (this.#outage) return true;
     this.#outage = true;
     this.post0(this.channels?.offline);
-    return this.#still(offline);
+    return this.still(offline);
   }
 
-  /** After a loss: `onoffline` if new, the retry predicates, then fail or wait the backoff delay. */
-  #carryOn(offline: Offline, error: Error | undefined, askRetry: boolean): void {
-    if (!this.#enterOutage(offline)) return;
-    if (askRetry && error !== undefined) {
-      const allowed = this.#policy.allows(error, this.#connector, this);
-      if (!this.#still(offline)) return;
-      if (!allowed) {
-        this.#fail(error, new ConnbackError(ErrorCode.RetryDeclined, undefined, { cause: error }));
-        return;
-      }
-    }
-    const exhausted = this.#policy.giveUp(error);
-    if (exhausted !== undefined) {
-      this.#fail(exhausted.cause as Error, exhausted);
-      return;
-    }
-    if (!this.#online()) {
-      if (!this.#still(offline)) return;
-      if (trace.enabled) trace('the network is down: waiting for it');
-      offline.paused = true;
-      return;
-    }
-    // The connector (an endpoint pool) and the strategy and the jitter may be user code too.
-    const readyIn = this.#policy.attempts > 0 ? this.#readyIn() : undefined;
-    let delay = 0;
-    if (readyIn !== 0) {
-      delay = this.#policy.nextDelay(this, this.#timers.now());
-      if (readyIn !== undefined && readyIn > delay) delay = Math.ceil(readyIn);
-    }
-    if (!this.#still(offline)) return;
-    if (trace.enabled) trace('next attempt in %d ms', delay);
-    if (delay === 0) {
-      this.#retry(offline);
-      return;
-    }
-    this.#counters.nextDelay = delay;
-    this.#arm(offline, delay);
-  }
-
-  /** Arms the backoff wait; the wake watcher may cut it short. */
-  #arm(offline: Offline, delay: number): void {
-    offline.timer = this.#timers.set(
-      Transitions.#backoffFired,
-      delay,
-      this as Transitions<unknown>,
-    );
-    watcherFor(this.#timers).add(this);
-  }
-
-  /** An automatic attempt: now, or when the retry budget grants it. */
-  #retry(offline: Offline): void {
-    const budget = this.#budget;
-    if (budget === undefined || budget.take(this)) {
-      this.#begin(true);
-      return;
-    }
-    offline.budgeted = true;
-  }
-
-  #fail(lastError: Error, reason: ConnbackError): void {
+  protected fail(lastError: Error, reason: ConnbackError): void {
     const prev = this.#state;
     if (trace.enabled) trace('giving up: %s (last error: %s)', reason.message, lastError.message);
     this.#outage = false;
@@ -610,19 +391,19 @@ export abstract class Transitions<T>
   #release(state: InternalState<T>, reason: Error | ErrorCode, force: boolean): void {
     switch (state.name) {
       case 'connecting':
-        state.release(this.#timers, reason);
+        state.release(this.timers, reason);
         break;
       case 'connected':
-        watcherFor(this.#timers).delete(this);
-        state.release(this.#connector, force);
+        watcherFor(this.timers).delete(this);
+        state.release(this.connector, force);
         break;
       case 'offline':
-        watcherFor(this.#timers).delete(this);
-        if (state.timer !== undefined) this.#timers.clear(state.timer);
+        watcherFor(this.timers).delete(this);
+        if (state.timer !== undefined) this.timers.clear(state.timer);
         state.timer = undefined;
         if (state.budgeted) {
           state.budgeted = false;
-          this.#budget?.cancel(this);
+          this.budget?.cancel(this);
         }
         break;
       default:

@@ -81,12 +81,13 @@ export class TcpConnector implements Connector<net.Socket> {
   /** The one target without `endpoints`, and its name. */
   readonly #target: Target | undefined;
   readonly #name: string;
-  /** The endpoint each socket of a pool connected to (a pool only). */
-  readonly #endpoints = new WeakMap<net.Socket, string>();
+  /** The endpoint each socket of a pool connected to (a pool only: a map per connector costs). */
+  readonly #endpoints: WeakMap<net.Socket, string> | undefined;
+  // Declared, not initialised: a connector without a pool carries neither property.
   /** Counters per endpoint, with `endpoints`. */
-  readonly endpointStats?: () => readonly EndpointStats[];
+  declare readonly endpointStats?: () => readonly EndpointStats[];
   /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
-  readonly readyIn?: () => number | undefined;
+  declare readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: TcpConnectorOptions) {
@@ -94,6 +95,7 @@ export class TcpConnector implements Connector<net.Socket> {
     const o = this.options;
     if (o.endpoints === undefined) {
       this.pool = undefined;
+      this.#endpoints = undefined;
       this.#target =
         o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port as number };
       this.#name = this.#describe(this.#target);
@@ -104,10 +106,14 @@ export class TcpConnector implements Connector<net.Socket> {
         describe: (e) => this.#describe(parseTcpEndpoint(e)),
       });
       this.pool = pool;
+      this.#endpoints = new WeakMap();
       this.#target = undefined;
       this.#name = '';
-      this.endpointStats = () => pool.stats();
-      this.readyIn = () => pool.readyIn();
+      // Own properties set once; `declare` above keeps them off connectors without a pool.
+      Object.assign(this, {
+        endpointStats: () => pool.stats(),
+        readyIn: () => pool.readyIn(),
+      });
     }
   }
 
@@ -155,7 +161,7 @@ export class TcpConnector implements Connector<net.Socket> {
         settle();
         if (endpoint !== undefined) {
           pool?.connected(endpoint);
-          this.#endpoints.set(socket, pool?.describe(endpoint) ?? '');
+          this.#endpoints?.set(socket, pool?.describe(endpoint) ?? '');
         }
         bindFeeds(connback, socket);
         resolve(socket);
@@ -196,7 +202,7 @@ export class TcpConnector implements Connector<net.Socket> {
 
   /** The endpoint `socket` is connected to, credentials redacted, for `onconnect` and `stats`. */
   endpoint(socket: net.Socket): string | undefined {
-    return this.pool === undefined ? this.#name : this.#endpoints.get(socket);
+    return this.pool === undefined ? this.#name : this.#endpoints?.get(socket);
   }
 
   /** Destroys at once with `force`; otherwise ends the socket and destroys it after `closeTimeout`. */
@@ -223,9 +229,12 @@ export class TcpConnector implements Connector<net.Socket> {
 
   /** Where a target is, for traces and stats (a host may hold `user:password@` by mistake). */
   #describe(target: Target): string {
-    return 'path' in target
-      ? `unix:${target.path}`
-      : redactUrl(`${this.options.tls ? 'tls' : 'tcp'}://${target.host}:${target.port}`);
+    if ('path' in target) return `unix:${target.path}`;
+    // join() makes one flat string where a template would keep a rope of three per connector.
+    const url = [this.options.tls ? 'tls' : 'tcp', '://', target.host, ':', target.port].join('');
+    // Only an `@` in the host can carry a credential into host:port; a plain name is kept as
+    // it is (redacting it would cost every connector a few strings of its own).
+    return target.host.includes('@') ? redactUrl(url) : url;
   }
 
   #createSocket(target: Target): net.Socket {

@@ -26,9 +26,9 @@ export interface HeartbeatHost<O, C> {
  * so feeding every chunk of data as a heartbeat costs no timer operation.
  */
 export class Heartbeat<O, C> {
+  // Fields are few on purpose: a heartbeat lives as long as its connection, and 10,000 idle
+  // connections hold 10,000 of them. What follows from the period is computed when needed.
   readonly #period: number;
-  /** How early a ping may go (see #wake): an eighth of the period, at most a second. */
-  readonly #earlyPing: number;
   readonly #host: HeartbeatHost<O, C>;
   readonly #owner: O;
   readonly #client: C;
@@ -47,17 +47,13 @@ export class Heartbeat<O, C> {
   #probing = false;
   /** When the timer was due, to tell how late it fired. */
   #dueAt = 0;
-  /** A timer this late (ms) fired after a pause, not after a busy loop: see `lateBar`. */
-  readonly #lateBar: number;
 
   constructor(periodMs: number, host: HeartbeatHost<O, C>, owner: O, client: C, timers: Timers) {
     this.#period = periodMs;
-    this.#earlyPing = Math.min(Math.floor(periodMs / 8), 1000);
     this.#host = host;
     this.#owner = owner;
     this.#client = client;
     this.#timers = timers;
-    this.#lateBar = lateBar(periodMs);
   }
 
   /** Starts watching a connection that just opened (opening counts as a heartbeat). */
@@ -155,7 +151,8 @@ export class Heartbeat<O, C> {
       }
       // A deadline that passed while nothing ran (the process was stopped, the page throttled)
       // proves nothing: the answer may be waiting to be read. Ping again instead.
-      if (late < this.#lateBar) {
+      // A timer this late fired after a pause, not after a busy loop (see `lateBar`).
+      if (late < lateBar(this.#period)) {
         this.stop();
         this.#host.dead(this.#owner, this.#client);
         return;
@@ -171,7 +168,7 @@ export class Heartbeat<O, C> {
     // due that soon goes now, instead of arming a short timer (a new timer object and timer
     // list, then a second wake-up): pings may leave up to an eighth of a period early, which
     // only tightens the dead-peer bound.
-    if (due - now > this.#earlyPing) {
+    if (due - now > earlyPing(this.#period)) {
       this.#arm(due - now);
       return;
     }
@@ -182,6 +179,11 @@ export class Heartbeat<O, C> {
     // The ping may have ended the connection (a throwing ping counts as a failed heartbeat).
     if (this.#running && !this.#pending) this.#arm(this.#period);
   }
+}
+
+/** How early (ms) a ping may go (see `#wake`): an eighth of the period, at most a second. */
+function earlyPing(periodMs: number): number {
+  return Math.min(Math.floor(periodMs / 8), 1000);
 }
 
 /**

@@ -47,7 +47,6 @@ export abstract class Transitions<T>
   readonly #options: ResolvedConnbackOptions;
   protected readonly policy: BackoffPolicy;
   protected readonly timers: Timers;
-  protected readonly budget: RetryBudget | undefined;
   #state: InternalState<T> = IDLE;
   /** The eager start is still to come. */
   #autoStart: boolean;
@@ -68,13 +67,6 @@ export abstract class Transitions<T>
     this.policy = new BackoffPolicy(options);
     this.timers = options.unref ? UNREFED_TIMERS : TIMERS;
     this.#autoStart = !options.lazyConnect;
-    const budget = options.budget;
-    this.budget =
-      budget instanceof RetryBudget
-        ? budget
-        : budget === 'default'
-          ? RetryBudget.default
-          : undefined;
   }
 
   abstract settled(attempt: Attempt<T>, client: T | undefined, error: Error | undefined): void;
@@ -89,6 +81,13 @@ export abstract class Transitions<T>
   abstract budgetGranted(): void;
   /** After a loss: `onoffline` if new, the retry predicates, then fail or wait the backoff delay. */
   protected abstract carryOn(offline: Offline, error: Error | undefined, askRetry: boolean): void;
+
+  /** The shared retry budget, if any (read from the options: one field less per Connback). */
+  protected get budget(): RetryBudget | undefined {
+    const budget = this.#options.budget;
+    if (budget instanceof RetryBudget) return budget;
+    return budget === 'default' ? RetryBudget.default : undefined;
+  }
 
   get options(): ResolvedConnbackOptions {
     return this.#options;
@@ -330,8 +329,11 @@ export abstract class Transitions<T>
   }
 
   #joinEnvironment(): void {
+    const environment = this.#options.environment;
+    // Node's default environment has no signals: no listener is made for it.
+    if (environment.subscribe === undefined) return;
     const listener = (signal: EnvironmentSignal) => this.signaled(signal);
-    this.#unsubscribeEnvironment = subscribeTo(this.#options.environment, listener, this);
+    this.#unsubscribeEnvironment = subscribeTo(environment, listener, this);
   }
 
   #leaveEnvironment(): void {

@@ -35,6 +35,9 @@ export const MIN_LATE = 1000;
  */
 export const MIN_JUMP = 10_000;
 
+/** The first member of every watcher's set of listeners; it ignores wake-ups. */
+const SENTINEL: WakeListener = Object.freeze({ woke() {} });
+
 /**
  * One watcher per set of timers (so one per process with the default timers): a single timer,
  * armed only while at least one Connback listens, unref'd where the timers can be, cleared when
@@ -42,7 +45,11 @@ export const MIN_JUMP = 10_000;
  */
 export class WakeWatcher {
   readonly #timers: Timers;
-  readonly #listeners = new Set<WakeListener>();
+  /**
+   * The listeners, after a sentinel that never leaves: a set that empties gives back its table
+   * and builds a new one on the next add, which a short-lived Connback would pay each time.
+   */
+  readonly #listeners = new Set<WakeListener>([SENTINEL]);
   #timer: unknown;
   #lastMono = 0;
   #lastOffset = 0;
@@ -58,14 +65,14 @@ export class WakeWatcher {
   add(listener: WakeListener): void {
     if (this.#listeners.has(listener)) return;
     this.#listeners.add(listener);
-    if (this.#listeners.size === 1) {
+    if (this.#listeners.size === 2) {
       this.#mark();
       this.#timer = this.#timers.set(WakeWatcher.#fire, WATCH_PERIOD, this);
     }
   }
 
   delete(listener: WakeListener): void {
-    if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return;
+    if (!this.#listeners.delete(listener) || this.#listeners.size > 1) return;
     if (this.#timer !== undefined) this.#timers.clear(this.#timer);
     this.#timer = undefined;
   }

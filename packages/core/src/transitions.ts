@@ -20,6 +20,9 @@ import { type WakeGap, type WakeListener, watcherFor } from './wake.js';
 /** The state between attempts. */
 export type Offline = Extract<InternalState<unknown>, { name: 'offline' }>;
 
+/** Held while the environment's subscribe runs, so a leave from inside it is seen. */
+function SUBSCRIBING(): void {}
+
 // The states that own nothing are shared by every Connback.
 const IDLE: { readonly name: 'idle' } = Object.freeze({ name: 'idle' });
 const ENDING: { readonly name: 'ending' } = Object.freeze({ name: 'ending' });
@@ -33,7 +36,7 @@ const ENDED: { readonly name: 'ended' } = Object.freeze({ name: 'ended' });
  * Every transition runs the same way (DESIGN.md semantic 15): store the new state; post what it
  * announces (`onstatechange`, its event, the waiting promises) to the {@link Outbox}; release what
  * the old state held (`#release`: the attempt's token fires, the client is closed); deliver the
- * outbox; then go on only if the state is still the one it stored (`#still`). User code may call
+ * outbox; then go on only if the state is still the one it stored (`still`). User code may call
  * back in at any of those points; the call first delivers what is owed, then takes effect at
  * once (or, made while another call delivers or `end()` runs, right after that one: see
  * {@link Announcer}), and the transition it interrupted stops at its next check.
@@ -195,13 +198,15 @@ export abstract class Transitions<T>
     const attempt = new Attempt<T>(this.policy.recordAttempt(), announce, this);
     const all = ++this.counters.attempts;
     this.#state = attempt;
-    if (this.#unsubscribeEnvironment === undefined) this.#joinEnvironment();
     if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
     if (this.#options.connectTimeout > 0) attempt.arm(this.timers, this.#options.connectTimeout);
     this.#announce(prev.name, 'connecting');
     if (announce) this.post0(this.channels?.reconnect);
     this.#release(prev, ErrorCode.Cancelled, true);
-    if (this.still(attempt)) attempt.connect(this.connector, this.#connback);
+    if (!this.still(attempt)) return;
+    // The environment's subscribe is user code too: it may end or replace this attempt.
+    if (this.#unsubscribeEnvironment === undefined) this.#joinEnvironment();
+    if (this.#state === attempt) attempt.connect(this.connector, this.#connback);
   }
 
   protected connectGave(attempt: Attempt<T>, client: T | undefined): void {
@@ -333,14 +338,18 @@ export abstract class Transitions<T>
     // Node's default environment has no signals: no listener is made for it.
     if (environment.subscribe === undefined) return;
     const listener = (signal: EnvironmentSignal) => this.signaled(signal);
-    this.#unsubscribeEnvironment = subscribeTo(environment, listener, this);
+    this.#unsubscribeEnvironment = SUBSCRIBING;
+    const unsubscribe = subscribeTo(environment, listener, this);
+    // subscribe may have ended the Connback (and so left) already: then nothing stays subscribed.
+    if (this.#unsubscribeEnvironment === SUBSCRIBING) this.#unsubscribeEnvironment = unsubscribe;
+    else if (unsubscribe !== undefined) unsubscribeFrom(unsubscribe, this);
   }
 
   #leaveEnvironment(): void {
     const unsubscribe = this.#unsubscribeEnvironment;
     if (unsubscribe === undefined) return;
     this.#unsubscribeEnvironment = undefined;
-    unsubscribeFrom(unsubscribe, this);
+    if (unsubscribe !== SUBSCRIBING) unsubscribeFrom(unsubscribe, this);
   }
 
   // ---------------------------------------------------------------- outages

@@ -404,6 +404,25 @@ describe('semantic 19: the environment', () => {
     h.cb.end();
   });
 
+  it('a subscribe that ends the Connback from inside leaves no subscription behind (semantic 15)', async () => {
+    let subscribed = 0;
+    let h: Harness | undefined;
+    const environment: ConnbackEnvironment = {
+      subscribe: () => {
+        subscribed += 1;
+        h?.cb.end();
+        return () => {
+          subscribed -= 1;
+        };
+      },
+    };
+    h = harness({ ...exact, environment, lazyConnect: true });
+    h.cb.start();
+    await flush();
+    expect(h.cb.state).toBe('ended');
+    expect(subscribed).toBe(0);
+  });
+
   it('environment must be an object', () => {
     expect(() => harness({ ...exact, environment: 1 as never, lazyConnect: true })).toThrow(
       /option "environment"/,

@@ -141,14 +141,21 @@ export class ReconnectingWebSocket extends EventTarget {
   /**
    * CONNECTING while connecting or waiting to retry; OPEN while connected; CLOSING from `close()`
    * or `reconnect()` until that connection's close event; CLOSED after `close()`'s, once attempts
-   * ran out, and before the first attempt of a `lazyConnect` socket.
+   * ran out, before the first attempt of a `lazyConnect` socket, and after a cancelled
+   * `connback.reconnect(token)`.
    */
   get readyState(): number {
     const state = this.ws.state;
     if (this.#closeRequested || state === 'ending' || state === 'ended') {
       return this.#lastClosed ? ReadyState.CLOSED : ReadyState.CLOSING;
     }
-    if (state === 'failed' || state === 'idle') return ReadyState.CLOSED;
+    if (state === 'failed') return ReadyState.CLOSED;
+    if (state === 'idle') {
+      // Eager, the first attempt starts a microtask after the constructor: it is connecting.
+      // Lazy and not started, or stopped by a cancelled reconnect: nothing is.
+      const starting = !this.ws.options.lazyConnect && this.ws.stats.attempts === 0;
+      return starting ? ReadyState.CONNECTING : ReadyState.CLOSED;
+    }
     if (state === 'connected') {
       return this.#socket?.readyState === ReadyState.CLOSING ? ReadyState.CLOSING : ReadyState.OPEN;
     }

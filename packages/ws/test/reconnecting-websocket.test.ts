@@ -21,6 +21,8 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
       },
     });
     const socket = new ReconnectingWebSocket(server.url, fast());
+    // Eager: connecting from the constructor on, as a WebSocket is.
+    expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
     const log: string[] = [];
     socket.addEventListener('message', (event) => {
       log.push(`message ${(event as WsMessageEvent).data}`);

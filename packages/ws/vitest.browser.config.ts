@@ -1,6 +1,7 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import type { BrowserCommand } from 'vitest/node';
+import { DROP_CONNECTIONS } from './test-browser/server.js';
 
 /**
  * Playwright's `context.setOffline(true)`, then `setOffline(false)` after `ms`, for the
@@ -12,6 +13,19 @@ const goOfflineFor: BrowserCommand<[ms: number]> = async (context, ms) => {
   setTimeout(() => {
     context.context.setOffline(false).catch(() => {});
   }, ms);
+};
+
+/**
+ * Terminates, from the server's side, the connections to `path` of the global setup's ws server
+ * on `port` (the clients see 1006; other test files' connections stay); returns how many.
+ */
+const dropWsConnections: BrowserCommand<[port: number, path: string]> = (_context, port, path) => {
+  const registry = globalThis as {
+    [DROP_CONNECTIONS]?: Map<number, (path: string) => number>;
+  };
+  const drop = registry[DROP_CONNECTIONS]?.get(port);
+  if (drop === undefined) throw new Error(`no ws server of the global setup on port ${port}`);
+  return drop(path);
 };
 
 /**
@@ -27,7 +41,7 @@ export default defineConfig({
     testTimeout: 30_000,
     browser: {
       enabled: true,
-      commands: { goOfflineFor },
+      commands: { goOfflineFor, dropWsConnections },
       headless: true,
       provider: playwright({
         launchOptions: {

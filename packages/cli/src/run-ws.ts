@@ -60,7 +60,8 @@ export function runWs(
     maxQueuedBytes: MAX_QUEUED_BYTES,
   };
   const ws = createWsConnback(target.url, wsOptions);
-  const connback = ws.connback;
+  // A WsConnback is the Connback: the name says which of its sides the code below uses.
+  const connback = ws;
   reporter.watch(connback, target.display);
 
   return new Promise<number>((resolve) => {

@@ -33,6 +33,8 @@ describe('connback <url>: each URL error plainly, in one line, never echoing cre
     ],
     ['alice:s3cret@example.org:4321', 'not a URL: ***:***@example.org:4321'],
     ['tcp:example.org:4321', 'not a URL: tcp:example.org:4321 (tcp:// is needed)'],
+    ['unix:/tmp/%zz.sock', 'unix:/tmp/%zz.sock: the socket path holds a "%" that is not an escape'],
+    ['unix:', 'unix:: a socket path is required'],
   ])('%s → %s', async (url, message) => {
     const run = await runToEnd([url]);
     expect(run.code).toBe(2);

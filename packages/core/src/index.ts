@@ -38,3 +38,4 @@ export {
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
 export type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+export { type ConnectionUrl, type ConnectionUrlOptions, parseConnectionUrl } from './url.js';

@@ -15,3 +15,4 @@ export {
   type ReconnectingStreamOptions,
   type TcpStreamOptions,
 } from './stream.js';
+export type { TcpUrl } from './url.js';

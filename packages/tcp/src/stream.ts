@@ -2,8 +2,9 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Connback } from '@connback/core';
 import eventBind from 'event-bind';
-import { createTcpConnback, type TcpConnbackOptions } from './create.js';
+import { createTcpConnback, type TcpConnbackOptions, tcpConnbackOptions } from './create.js';
 import { ReconnectingStreamError, StreamErrorCode } from './errors.js';
+import type { TcpUrl } from './url.js';
 
 const { Binder } = eventBind;
 
@@ -272,9 +273,25 @@ export class ReconnectingStream extends Duplex {
 /** Options of {@link createTcpStream}: those of `createTcpConnback` plus the stream's buffering. */
 export type TcpStreamOptions = TcpConnbackOptions & ReconnectingStreamOptions;
 
-/** A {@link ReconnectingStream} over a new TCP Connback: `createTcpStream({ port: 4321 })`. */
-export function createTcpStream(options: TcpStreamOptions): ReconnectingStream {
-  const { highWaterMark, maxBufferedBytes, ...connbackOptions } = options;
+/**
+ * A {@link ReconnectingStream} over a new TCP Connback, in the argument forms of
+ * `createTcpConnback`: `createTcpStream('tcp://127.0.0.1:4321', options)`,
+ * `createTcpStream({ url, ...options })` or `createTcpStream({ port: 4321 })`.
+ */
+export function createTcpStream(
+  url: TcpUrl,
+  options?: Omit<TcpStreamOptions, 'url'>,
+): ReconnectingStream;
+export function createTcpStream(options: TcpStreamOptions): ReconnectingStream;
+export function createTcpStream(
+  first: TcpUrl | TcpStreamOptions,
+  second?: Omit<TcpStreamOptions, 'url'>,
+): ReconnectingStream {
+  const { highWaterMark, maxBufferedBytes, ...connbackOptions } = tcpConnbackOptions(
+    first,
+    second,
+    'createTcpStream',
+  ) as TcpStreamOptions;
   const streamOptions = { highWaterMark, maxBufferedBytes };
   // Checked before the Connback exists: a bad option must not leave one connecting.
   resolveStreamOptions(streamOptions);

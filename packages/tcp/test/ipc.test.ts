@@ -49,6 +49,30 @@ describe('IPC over a Unix socket path', () => {
     }
   });
 
+  it('createTcpConnback("unix:/path") and createTcpConnback({ url: "unix:///path" }) connect over IPC, as { path } does', async () => {
+    const at = socketPath();
+    const server = await startServer(undefined, at);
+    try {
+      for (const cb of [
+        createTcpConnback(`unix:${at}`, { keepalive: 0 }),
+        createTcpConnback({ url: `unix://${at}`, keepalive: 0 }),
+      ]) {
+        try {
+          const socket = await cb.ready();
+          expect(socket.remoteAddress).toBeUndefined();
+          const reply = received(socket);
+          socket.write('over unix:\n');
+          await waitFor(() => reply.text() === 'over unix:\n', 'the echo');
+        } finally {
+          cb.end(true);
+        }
+      }
+      expect(server.accepted).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a path nobody listens on fails each attempt with ENOENT, then fails after maxNumOfAttempts', async () => {
     const cb = createTcpConnback({
       path: socketPath(),

@@ -87,6 +87,37 @@ describe('TLS', () => {
     }
   });
 
+  it('createTcpConnback(`tls://host:port`, { tls: { ca } }) is TLS with those options, verified; a list of tls:// URLs is a TLS pool', async () => {
+    const server = await startTlsServer();
+    const url = `tls://${host}:${server.port}`;
+    try {
+      for (const cb of [
+        createTcpConnback(url, { tls: { ca: pem().ca }, keepalive: 0 }),
+        createTcpConnback({ url: [url], tls: { ca: pem().ca }, keepalive: 0 }),
+      ]) {
+        try {
+          const socket = (await cb.ready()) as tls.TLSSocket;
+          expect(socket).toBeInstanceOf(tls.TLSSocket);
+          expect(socket.authorized).toBe(true);
+          const reply = received(socket);
+          socket.write('over tls://\n');
+          await waitFor(() => reply.text() === 'over tls://\n', 'the echo');
+        } finally {
+          cb.end(true);
+        }
+      }
+      expect(server.secured).toHaveLength(2);
+      // Without the CA, tls:// still verifies: the self-signed chain is refused.
+      const unverified = createTcpConnback(url, { keepalive: 0, maxNumOfAttempts: 1 });
+      const rec = record(unverified);
+      await waitFor(() => unverified.state === 'failed', 'the unverified attempt to fail');
+      expect(rec.codes()).toEqual(['UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+      unverified.end(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a server certificate from another CA fails every attempt with UNABLE_TO_VERIFY_LEAF_SIGNATURE, then fails after maxNumOfAttempts 3 (row 30)', async () => {
     const server = await startTlsServer();
     const cb = createTcpConnback({

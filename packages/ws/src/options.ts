@@ -3,6 +3,7 @@ import {
   type EndpointPolicy,
   ErrorCode,
   type Handshake,
+  parseConnectionUrl,
   redactText,
 } from '@connback/core';
 import { type CloseInfo, defaultShouldReconnect } from './close.js';
@@ -148,23 +149,31 @@ function invalid(name: string, expected: string, got: unknown, shown?: string): 
   );
 }
 
-/** Checks a URL given as a value (a function's result is checked per attempt). */
+/** How the accepted URLs are listed in messages. */
+const EXPECTED_URLS = 'ws://host[:port]/path, wss://host[:port]/path';
+
+/**
+ * Checks a URL given as a value (a function's result is checked per attempt), with core's
+ * `parseConnectionUrl`: each mistake said plainly (scheme, host, port). The message never shows
+ * the URL, not even redacted: a URL may carry a secret in a parameter not named like one.
+ */
 export function checkUrl(url: unknown): string {
   const text = url instanceof URL ? url.href : url;
-  if (typeof text === 'string') {
-    try {
-      const { protocol } = new URL(text);
-      if (protocol === 'ws:' || protocol === 'wss:') return text;
-    } catch {
-      // Not a URL at all: reported below.
-    }
+  if (typeof text !== 'string') {
+    throw new ConnbackError(
+      ErrorCode.InvalidOption,
+      `connback/ws: option "url" must be a ws:// or wss:// URL, or a function returning one (got ${text === null ? 'null' : `a ${typeof url}`})`,
+    );
   }
-  // Never echo the URL itself: it may carry credentials.
-  const got = typeof text === 'string' ? 'a string that is not one' : `a ${typeof url}`;
-  throw new ConnbackError(
-    ErrorCode.InvalidOption,
-    `connback/ws: option "url" must be a ws:// or wss:// URL, or a function returning one (got ${got})`,
-  );
+  try {
+    parseConnectionUrl(text, { schemes: ['ws', 'wss'], expected: EXPECTED_URLS, echo: false });
+  } catch (error) {
+    throw new ConnbackError(
+      ErrorCode.InvalidOption,
+      `connback/ws: option "url" must be a ws:// or wss:// URL: ${(error as Error).message}`,
+    );
+  }
+  return text;
 }
 
 /** A list of URLs: non-empty, each one valid, all `ws:` or all `wss:`. */

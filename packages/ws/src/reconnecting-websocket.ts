@@ -1,5 +1,5 @@
-import type { Connback } from '@connback/core';
-import type { CloseInfo } from './close.js';
+import { type Connback, ErrorCode, isConnbackError } from '@connback/core';
+import { type CloseInfo, WsCloseError } from './close.js';
 import type { WsData, WsUrl } from './options.js';
 import { ReadyState, type WebSocketLike } from './websocket-like.js';
 import { createWsConnback, type WsConnback, type WsConnbackOptions } from './ws-connback.js';
@@ -90,7 +90,7 @@ export class ReconnectingWebSocket extends EventTarget {
   readonly CLOSING = ReadyState.CLOSING;
   readonly CLOSED = ReadyState.CLOSED;
 
-  /** The WsConnback beneath: the send queue, `drained()`, and `.connback` for the lifecycle. */
+  /** The WsConnback beneath, a Connback with the send queue: `drained()`, `state`, `ready()`... */
   readonly ws: WsConnback;
   readonly #url: string;
   #binaryType: string | undefined;
@@ -99,6 +99,8 @@ export class ReconnectingWebSocket extends EventTarget {
   /** `close()` was called: CLOSING until the last socket's close event, then CLOSED. */
   #closeRequested = false;
   #lastClosed = true;
+  /** `reconnect(code, reason)` waits for this socket's closing handshake; what stops the wait. */
+  #handshake: { readonly socket: WebSocketLike; readonly stop: () => void } | undefined;
   readonly #handlers = new Map<HandledType, { handler: Handler<Event>; listener: EventListener }>();
 
   /**
@@ -113,33 +115,51 @@ export class ReconnectingWebSocket extends EventTarget {
     options: ReconnectingWebSocketOptions = {},
   ) {
     super();
+    // null, as plain JavaScript may pass it for "no subprotocols", is not the options object.
     const merged =
-      typeof protocols === 'object' && !Array.isArray(protocols)
+      typeof protocols === 'object' && protocols !== null && !Array.isArray(protocols)
         ? { ...protocols }
-        : { ...options, ...(protocols === undefined ? {} : { protocols }) };
+        : { ...options, ...(protocols == null ? {} : { protocols }) };
     this.ws = createWsConnback(url, merged);
     this.#url = typeof url === 'function' ? '' : String(url);
-    const connback = this.ws.connback;
-    connback.onconnect((socket) => this.#opened(socket));
-    connback.onerror((error) => this.dispatchEvent(new WsErrorEvent(error)));
+    this.ws.onconnect((socket) => this.#opened(socket));
+    this.ws.onerror((error) => {
+      // The close reconnect(code, reason) asked for is no error: neither a lost connection
+      // (however short it was) nor a close with an unusual code (the server echoes ours).
+      const asked =
+        isConnbackError(error, ErrorCode.ConnectionLost) || error instanceof WsCloseError;
+      if (this.#handshake !== undefined && asked) return;
+      this.dispatchEvent(new WsErrorEvent(error));
+    });
   }
 
-  /** The Connback beneath (state, stats, events, `end()`, `ready()`). */
+  /** The Connback beneath (state, stats, events, `end()`, `ready()`): the same object as `ws`. */
   get connback(): Connback<WebSocketLike> {
-    return this.ws.connback;
+    return this.ws;
   }
 
   /**
-   * CONNECTING while connecting or waiting to retry, OPEN while connected, CLOSING from `close()`
-   * until the last connection's close event, CLOSED after it or once attempts ran out.
+   * CONNECTING while connecting or waiting to retry; OPEN while connected; CLOSING from `close()`
+   * or `reconnect()` until that connection's close event; CLOSED after `close()`'s, once attempts
+   * ran out, before the first attempt of a `lazyConnect` socket, and after a cancelled
+   * `connback.reconnect(token)`.
    */
   get readyState(): number {
-    const state = this.ws.connback.state;
+    const state = this.ws.state;
     if (this.#closeRequested || state === 'ending' || state === 'ended') {
       return this.#lastClosed ? ReadyState.CLOSED : ReadyState.CLOSING;
     }
     if (state === 'failed') return ReadyState.CLOSED;
-    return state === 'connected' ? ReadyState.OPEN : ReadyState.CONNECTING;
+    if (state === 'idle') {
+      // Eager, the first attempt starts a microtask after the constructor: it is connecting.
+      // Lazy and not started, or stopped by a cancelled reconnect: nothing is.
+      const starting = !this.ws.options.lazyConnect && this.ws.stats.attempts === 0;
+      return starting ? ReadyState.CONNECTING : ReadyState.CLOSED;
+    }
+    if (state === 'connected') {
+      return this.#socket?.readyState === ReadyState.CLOSING ? ReadyState.CLOSING : ReadyState.OPEN;
+    }
+    return this.#lastClosed ? ReadyState.CONNECTING : ReadyState.CLOSING;
   }
 
   /** Bytes the live socket holds plus the bytes queued while down or backed up. */
@@ -230,26 +250,35 @@ export class ReconnectingWebSocket extends EventTarget {
   close(code = 1000, reason = ''): void {
     checkClose(code, reason);
     this.#closeRequested = true;
+    this.#handshake?.stop();
     const socket = this.#socket;
     if (socket !== undefined && socket.readyState === ReadyState.OPEN) socket.close(code, reason);
     this.ws.end();
   }
 
   /**
-   * Closes the live connection (with `code` and `reason` when given) and connects again at once;
-   * after `close()` or a failure, starts a fresh episode.
+   * Connects again at once; after `close()` or a failure, starts a fresh episode. With `code`
+   * (and `reason`), the live connection is first closed with them, and the new attempt starts
+   * once the server answered the close (so the close event carries its code and reason, as a
+   * WebSocket's does), or after the connector's `closeTimeout` at most.
    * @throws RangeError for a code or reason `close()` refuses.
    */
   reconnect(code?: number, reason?: string): void {
     if (code !== undefined) checkClose(code, reason ?? '');
     this.#closeRequested = false;
+    this.#handshake?.stop();
     const socket = this.#socket;
-    if (code !== undefined && socket !== undefined && socket.readyState === ReadyState.OPEN) {
+    if (
+      code !== undefined &&
+      socket !== undefined &&
+      socket === this.ws.client &&
+      socket.readyState === ReadyState.OPEN
+    ) {
       socket.close(code, reason);
+      this.#reconnectAfterClose(socket);
+      return;
     }
-    this.ws.connback.reconnect().catch(() => {
-      // Failures reach the error listeners through onerror; nobody awaits this promise.
-    });
+    this.#reconnectNow();
   }
 
   /** Closes and waits for the last close event: `await using socket = new ReconnectingWebSocket(…)`. */
@@ -264,6 +293,39 @@ export class ReconnectingWebSocket extends EventTarget {
     });
     this.close();
     await closed;
+  }
+
+  #reconnectNow(): void {
+    this.ws.reconnect().catch(() => {
+      // Failures reach the error listeners through onerror; nobody awaits this promise.
+    });
+  }
+
+  /**
+   * Reconnects once `socket`'s closing handshake is over. connback sees that close first (its
+   * listener on the socket is older) and reconnects at once after a stable connection; else it
+   * waits a backoff delay, which this cuts short. A server that does not answer within
+   * `closeTimeout` is not waited for: `reconnect()` terminates the socket.
+   */
+  #reconnectAfterClose(socket: WebSocketLike): void {
+    const finish = (now: boolean) => {
+      clearTimeout(timer);
+      socket.removeEventListener('close', closed);
+      if (this.#handshake?.socket === socket) this.#handshake = undefined;
+      if (!now) return;
+      const state = this.ws.state;
+      if (state !== 'connecting' && state !== 'connected') this.#reconnectNow();
+    };
+    const closed = () => finish(true);
+    const timer = setTimeout(() => {
+      finish(false);
+      if (this.ws.client === socket) this.#reconnectNow();
+      else finish(true);
+    }, this.ws.connector.options.closeTimeout);
+    // The open socket keeps the process alive; this timer alone never should.
+    (timer as { unref?: () => void }).unref?.();
+    socket.addEventListener('close', closed);
+    this.#handshake = { socket, stop: () => finish(false) };
   }
 
   #opened(socket: WebSocketLike): void {

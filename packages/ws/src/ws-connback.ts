@@ -10,6 +10,7 @@ import {
 import { WsConnector } from './connector.js';
 import { describeType, isWsData, sizeOfData, unshared, WS_DATA_TYPES } from './data.js';
 import { browserEnvironment, inBrowser } from './environment.js';
+import { wsConnbackArguments } from './factory-arguments.js';
 import {
   WS_CONNECTOR_OPTION_NAMES,
   type WsConnectorOptions,
@@ -41,7 +42,11 @@ export interface SendQueueOptions {
   maxBufferedBytes?: number | undefined;
 }
 
-/** Options of {@link createWsConnback}: the connector's (but `url`), connback's, and the queue's. */
+/**
+ * Options of {@link createWsConnback}: the connector's (but `url`), connback's, and the queue's.
+ * `url` goes first (`createWsConnback(url, options)`), or in one object with them
+ * (`createWsConnback({ url, ...options })`).
+ */
 export type WsConnbackOptions = Omit<WsConnectorOptions, 'url'> &
   ConnbackOptions &
   SendQueueOptions;
@@ -107,15 +112,15 @@ interface DrainWaiter {
 }
 
 /**
- * A Connback over a WebSocket with a bounded send queue and back-pressure. `send()` hands the
+ * A `Connback<WebSocketLike>` with a bounded send queue and back-pressure: its events, getters
+ * and methods are the Connback's (`onconnect`, `state`, `ready()`...). `send()` hands the
  * message to the socket when it is open, nothing waits before it and the socket holds less than
  * `maxBufferedBytes`; otherwise the message is queued, and queued messages go out in order, before
  * anything sent later: on the next connection, or as a slow socket catches up. Nothing is dropped
  * silently: a full queue makes `send()` throw, and `end()` keeps the queue (see `takeQueued()`).
  * `drained()` says when to send again.
  */
-export class WsConnback {
-  readonly connback: Connback<WebSocketLike>;
+export class WsConnback extends Connback<WebSocketLike> {
   readonly connector: WsConnector;
   readonly #queue: QueuedMessage[] = [];
   #queuedBytes = 0;
@@ -133,32 +138,45 @@ export class WsConnback {
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(connector: WsConnector, options: ConnbackOptions & SendQueueOptions = {}) {
     const { maxQueuedMessages, maxQueuedBytes, maxBufferedBytes, ...connbackOptions } = options;
-    this.#maxMessages = positiveInteger('maxQueuedMessages', maxQueuedMessages, 1000);
-    this.#maxBytes = positiveInteger('maxQueuedBytes', maxQueuedBytes, 1_048_576);
-    this.#maxBuffered = positiveInteger('maxBufferedBytes', maxBufferedBytes, 1_048_576);
-    this.connector = connector;
+    const maxMessages = positiveInteger('maxQueuedMessages', maxQueuedMessages, 1000);
+    const maxBytes = positiveInteger('maxQueuedBytes', maxQueuedBytes, 1_048_576);
+    const maxBuffered = positiveInteger('maxBufferedBytes', maxBufferedBytes, 1_048_576);
     if (connbackOptions.environment === undefined && inBrowser()) {
       connbackOptions.environment = browserEnvironment();
     }
-    this.connback = new Connback(connector, connbackOptions);
+    // The first attempt starts after this constructor returns (a microtask later), so the
+    // listeners below are the first ones, as they were when the Connback was a field.
+    super(connector, connbackOptions);
+    this.#maxMessages = maxMessages;
+    this.#maxBytes = maxBytes;
+    this.#maxBuffered = maxBuffered;
+    this.connector = connector;
     // Subscribed before anyone else: the queue is flushed before other onconnect listeners run.
-    this.connback.onconnect((socket) => {
+    this.onconnect((socket) => {
       this.#failure = undefined;
       this.#pump(socket);
     });
-    this.connback.onclose(() => {
+    this.onclose(() => {
       this.#stopPolling();
       // What the socket held went with it: with nothing queued, nothing is held back any more.
       if (this.#isDrained()) this.#resolveWaiters();
     });
-    this.connback.onend(() => {
+    this.onend(() => {
       this.#stopPolling();
       this.#rejectWaiters(new ConnbackError(ErrorCode.Ended));
     });
-    this.connback.onfail((_lastError, reason) => {
+    this.onfail((_lastError, reason) => {
       this.#failure = reason;
       this.#rejectWaiters(reason);
     });
+  }
+
+  /**
+   * The WsConnback itself, which is the Connback: `ws.connback.onconnect(…)` is `ws.onconnect(…)`.
+   * @deprecated Use the WsConnback directly; kept for code written when the Connback was a field.
+   */
+  get connback(): this {
+    return this;
   }
 
   /** Messages and bytes waiting in the queue. */
@@ -168,7 +186,7 @@ export class WsConnback {
 
   /** The live socket's `bufferedAmount`: bytes handed to it and not yet sent; 0 without one. */
   get bufferedAmount(): number {
-    const socket = this.connback.client;
+    const socket = this.client;
     return socket === undefined ? 0 : bufferedAmountOf(socket);
   }
 
@@ -224,7 +242,7 @@ export class WsConnback {
       return Promise.reject(new ConnbackError(ErrorCode.Cancelled));
     }
     if (this.#isDrained()) return Promise.resolve();
-    const state = this.connback.state;
+    const state = this.state;
     if (state === 'ended') return Promise.reject(new ConnbackError(ErrorCode.Ended));
     if (state === 'failed') {
       return Promise.reject(this.#failure ?? new ConnbackError(ErrorCode.Ended));
@@ -253,13 +271,12 @@ export class WsConnback {
   }
 
   /** Ends the Connback (see `Connback#end`); queued messages stay queued. */
-  end(force = false): this {
-    this.connback.end(force);
-    return this;
+  override end(force = false): this {
+    return super.end(force);
   }
 
   #openSocket(): WebSocketLike | undefined {
-    const socket = this.connback.client;
+    const socket = this.client;
     return socket !== undefined && socket.readyState === ReadyState.OPEN ? socket : undefined;
   }
 
@@ -286,7 +303,7 @@ export class WsConnback {
       try {
         socket.send(next.data);
       } catch (error) {
-        this.connback.feedError(error instanceof Error ? error : new Error(String(error)), socket);
+        this.feedError(error instanceof Error ? error : new Error(String(error)), socket);
         return;
       }
     }
@@ -306,7 +323,7 @@ export class WsConnback {
     const before = bufferedAmountOf(socket);
     const timer = setTimeout(() => {
       this.#poll = undefined;
-      if (this.connback.client !== socket || socket.readyState !== ReadyState.OPEN) return;
+      if (this.client !== socket || socket.readyState !== ReadyState.OPEN) return;
       const after = bufferedAmountOf(socket);
       this.#pollDelay =
         after < before ? DRAIN_POLL_MIN_MS : Math.min(this.#pollDelay * 2, DRAIN_POLL_MAX_MS);
@@ -346,28 +363,24 @@ export class WsConnback {
 }
 
 /**
- * A Connback over a WebSocket with a send queue, in one call:
- * `createWsConnback('wss://example.org/feed', { keepalive: 30 })`.
- * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option.
+ * A Connback over a WebSocket with a send queue, in one call, in the same forms as
+ * `createTcpConnback`: `createWsConnback('wss://example.org/feed', { keepalive: 30 })`, or
+ * `createWsConnback({ url: 'wss://example.org/feed', keepalive: 30 })`.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option, or saying what
+ *   is wrong with the URL (which it shows without its credentials).
  */
-export function createWsConnback(url: WsUrl, options: WsConnbackOptions = {}): WsConnback {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConnbackError(
-      ErrorCode.InvalidOption,
-      `connback/ws: the options of createWsConnback must be an object (got ${String(options)})`,
-    );
-  }
+export function createWsConnback(url: WsUrl, options?: WsConnbackOptions): WsConnback;
+export function createWsConnback(options: WsConnbackOptions & { url: WsUrl }): WsConnback;
+export function createWsConnback(
+  first: WsUrl | (WsConnbackOptions & { url: WsUrl }),
+  second?: WsConnbackOptions,
+): WsConnback {
+  const { url, options } = wsConnbackArguments(first, second);
   const connector: Record<string, unknown> = { url };
   const rest: Record<string, unknown> = {};
   const connectorNames: readonly string[] = WS_CONNECTOR_OPTION_NAMES;
   const queueNames = QUEUE_OPTION_NAMES;
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'url') {
-      throw new ConnbackError(
-        ErrorCode.InvalidOption,
-        'connback/ws: give the url as the first argument',
-      );
-    }
     if (connectorNames.includes(key)) connector[key] = value;
     else if (queueNames.includes(key) || key in DEFAULT_OPTIONS) rest[key] = value;
     else {

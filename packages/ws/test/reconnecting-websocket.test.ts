@@ -6,7 +6,7 @@ import {
   type WsErrorEvent,
   type WsMessageEvent,
 } from '../src/index.js';
-import { quick, refusedPort, startWsServer, waitFor } from './support/servers.js';
+import { holdsFor, quick, refusedPort, startWsServer, waitFor } from './support/servers.js';
 
 /** Options for these tests: exact short delays, and a first retry at once after a drop. */
 const fast = () => quick({ initialDelay: 30, maxDelay: 60, minUptime: 0 });
@@ -21,6 +21,8 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
       },
     });
     const socket = new ReconnectingWebSocket(server.url, fast());
+    // Eager: connecting from the constructor on, as a WebSocket is.
+    expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
     const log: string[] = [];
     socket.addEventListener('message', (event) => {
       log.push(`message ${(event as WsMessageEvent).data}`);
@@ -54,6 +56,47 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
     expect(log.at(-1)).toBe('close 1000');
   });
 
+  it('the same addEventListener("message") listener and onmessage receive the messages of every connection across three server drops, each message once; send() after each reconnect is answered', async () => {
+    let n = 0;
+    const server = await startWsServer({
+      onConnection: ({ socket }) => {
+        n += 1;
+        const number = n;
+        socket.send(`hello ${number}`);
+        socket.on('message', (data) => socket.send(`echo ${number} ${String(data)}`));
+      },
+    });
+    const socket = new ReconnectingWebSocket(server.url, fast());
+    const viaListener: string[] = [];
+    const viaProperty: string[] = [];
+    const listener = (event: Event) => viaListener.push(String((event as WsMessageEvent).data));
+    socket.addEventListener('message', listener);
+    socket.onmessage = (event) => viaProperty.push(String(event.data));
+    socket.onopen = () => socket.send('hi');
+    try {
+      for (let connection = 1; connection <= 4; connection += 1) {
+        await waitFor(
+          () => viaProperty.includes(`echo ${connection} hi`),
+          `the echo on connection ${connection}`,
+        );
+        // The server drops the connection (no close frame): the client sees 1006.
+        if (connection < 4) server.last().socket.terminate();
+      }
+      const expected = [1, 2, 3, 4].flatMap((c) => [`hello ${c}`, `echo ${c} hi`]);
+      expect(viaListener).toEqual(expected);
+      expect(viaProperty).toEqual(expected);
+      expect(socket.connback.stats.reconnects).toBe(3);
+      socket.removeEventListener('message', listener);
+      socket.send('after removing the listener');
+      await waitFor(() => viaProperty.length === expected.length + 1, 'the last echo');
+      expect(viaListener).toHaveLength(expected.length);
+    } finally {
+      socket.close();
+      await waitFor(() => socket.readyState === ReconnectingWebSocket.CLOSED, 'CLOSED');
+      await server.close();
+    }
+  });
+
   it('close(code, reason): the server sees them, readyState goes CLOSING then CLOSED with the close event, nothing reconnects, and send() then throws InvalidStateError', async () => {
     const server = await startWsServer();
     const socket = new ReconnectingWebSocket(server.url, fast());
@@ -81,6 +124,27 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
     }
   });
 
+  it('lazyConnect: CLOSED before the first attempt, as reconnecting-websocket with startClosed; reconnect() opens it; null protocols keep the options', async () => {
+    const server = await startWsServer();
+    // null as protocols, as plain JavaScript may pass it: the options still apply.
+    const socket = new ReconnectingWebSocket(server.url, null as never, {
+      ...fast(),
+      lazyConnect: true,
+    });
+    try {
+      expect(socket.readyState).toBe(ReconnectingWebSocket.CLOSED);
+      expect(socket.connback.options.lazyConnect).toBe(true);
+      await holdsFor(() => server.connections.length === 0, 'no connection while lazy', 100);
+      socket.reconnect();
+      expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
+      await waitFor(() => socket.readyState === ReconnectingWebSocket.OPEN, 'OPEN');
+      expect(socket.protocol).toBe('');
+    } finally {
+      socket.close();
+      await server.close();
+    }
+  });
+
   it('send() before the first open queues; the queue goes out first, in order; bufferedAmount counts what is queued', async () => {
     const port = await refusedPort();
     const socket = new ReconnectingWebSocket(`ws://127.0.0.1:${port}/`, {
@@ -90,7 +154,8 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
     socket.send('one');
     socket.send('two');
     expect(socket.bufferedAmount).toBe(6);
-    expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
+    // Lazy and not started: nothing is connecting yet.
+    expect(socket.readyState).toBe(ReconnectingWebSocket.CLOSED);
     const server = await startWsServer({ port });
     try {
       socket.connback.start();
@@ -129,7 +194,7 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
 
   it('reconnect(code, reason) closes the live connection with them and opens a new one; url and protocol are the live socket’s', async () => {
     const server = await startWsServer();
-    const socket = new ReconnectingWebSocket(server.url, 'chat.v1', fast());
+    const socket = new ReconnectingWebSocket(server.url, 'chat.v1', { ...fast(), minUptime: 5000 });
     let opens = 0;
     socket.onopen = () => {
       opens += 1;
@@ -140,11 +205,23 @@ describe('ReconnectingWebSocket: the browser WebSocket surface over a Connback',
       expect(socket.protocol).toBe('chat.v1');
       expect(typeof socket.extensions).toBe('string');
       const first = server.last();
+      const closes: WsCloseEvent[] = [];
+      const errors: WsErrorEvent[] = [];
+      socket.onclose = (event) => closes.push(event);
+      socket.onerror = (event) => errors.push(event);
       socket.reconnect(4001, 'switching');
+      // Until the server answered the close, the old connection is closing.
+      expect(socket.readyState).toBe(ReconnectingWebSocket.CLOSING);
       await waitFor(() => opens === 2, 'the second open');
       await waitFor(() => first.closed !== undefined, 'the server to see the close');
       expect(first.closed?.code).toBe(4001);
       expect(server.connections).toHaveLength(2);
+      // The close event is the closing handshake's, as a WebSocket's: the server's answer.
+      expect(closes.map((e) => [e.code, e.reason, e.wasClean])).toEqual([
+        [4001, 'switching', true],
+      ]);
+      // A requested close is not a lost connection, even one shorter than minUptime.
+      expect(errors).toEqual([]);
     } finally {
       socket.close();
       await server.close();

@@ -18,12 +18,13 @@ export interface LoopbackServer {
 }
 
 /**
- * Starts a server (echo by default) on a loopback `port` (0: any free port), or on a Unix socket
- * path for IPC (then `port` is 0; Node removes the path on close).
+ * Starts a server (echo by default) on a loopback `port` (0: any free port) of `host`, or on a
+ * Unix socket path for IPC (then `port` is 0; Node removes the path on close).
  */
 export async function startServer(
   onConnection: (socket: net.Socket) => void = (socket) => socket.pipe(socket),
   at: number | string = 0,
+  host = '127.0.0.1',
 ): Promise<LoopbackServer> {
   const accepted: net.Socket[] = [];
   const open = new Set<net.Socket>();
@@ -42,7 +43,7 @@ export async function startServer(
         resolve();
       };
       if (typeof target === 'string') server.listen(target, done);
-      else server.listen(target, '127.0.0.1', done);
+      else server.listen(target, host, done);
     });
   await listen(at);
   const bound = typeof at === 'string' ? 0 : (server.address() as net.AddressInfo).port;

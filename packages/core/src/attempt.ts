@@ -2,6 +2,7 @@ import { AttemptCancellation } from './cancellation.js';
 import type { Connback } from './connback.js';
 import type { Connector } from './connector.js';
 import { type ErrorCode, toError } from './errors.js';
+import { track } from './inflight.js';
 import { follow, promiseOf } from './results.js';
 import type { Timers } from './timers.js';
 
@@ -72,6 +73,8 @@ export class Attempt<T> extends AttemptCancellation {
       (client: T) => this.#host.settled(this, client, undefined),
       (thrown) => this.#host.settled(this, undefined, toError(thrown)),
     );
+    // After the follow above: a late client is being closed before this connect stops counting.
+    track(this.#host, promise);
   }
 
   /**

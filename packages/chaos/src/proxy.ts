@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { asyncDisposeSymbol } from '@connback/core';
 import { Link } from './link.js';
 import {
   checkAmount,
@@ -263,7 +264,8 @@ export class ChaosProxy {
     );
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** `await using proxy = await ChaosProxy.start(…)`: `close()`. The key is core's `asyncDisposeSymbol`. */
+  async [asyncDisposeSymbol](): Promise<void> {
     await this.close();
   }
 

@@ -2,6 +2,7 @@ import { AttemptCancellation } from './cancellation.js';
 import type { Connback } from './connback.js';
 import type { Connector } from './connector.js';
 import { type ErrorCode, toError } from './errors.js';
+import { track } from './inflight.js';
 import { follow, promiseOf } from './results.js';
 import type { Timers } from './timers.js';
 
@@ -34,6 +35,8 @@ export class Attempt<T> extends AttemptCancellation {
   #timer: unknown;
   /** Set once connect resolved or rejected: its token then needs no cancelling. */
   settled = false;
+  /** The promise connect returned, in case the attempt is left before it settles. */
+  #pending: Promise<unknown> | undefined;
 
   constructor(number: number, reconnect: boolean, host: AttemptHost<T>) {
     super(host);
@@ -72,6 +75,7 @@ export class Attempt<T> extends AttemptCancellation {
       (client: T) => this.#host.settled(this, client, undefined),
       (thrown) => this.#host.settled(this, undefined, toError(thrown)),
     );
+    this.#pending = promise;
   }
 
   /**
@@ -84,5 +88,10 @@ export class Attempt<T> extends AttemptCancellation {
     // The connector's token listeners run now; whatever they call waits for this step's phase.
     if (!this.settled) this.cancel(reason);
     this.dispose();
+    // Left unsettled: a client it still delivers is closed, and `await using` waits for that.
+    // Counted only now, after the follow in `connect`, so that such a client is being closed
+    // (and counted) before this connect stops counting.
+    if (!this.settled && this.#pending !== undefined) track(this.#host, this.#pending);
+    this.#pending = undefined;
   }
 }

@@ -1,11 +1,13 @@
 import type { Cancellable } from './cancellation.js';
 import { type Connector, checkConnector } from './connector.js';
+import { asyncDisposeSymbol, disposeSymbol, endAndSettle } from './dispose.js';
 import type { ConnbackError } from './errors.js';
 import type { Event } from './events.js';
 import { Machine } from './machine.js';
 import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
 import type { ConnbackState, StateChange } from './state.js';
 import type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+import { StatusIterator } from './status.js';
 
 /**
  * Connbacks made since the last microtask, to start (eager start). One microtask starts them
@@ -232,5 +234,37 @@ export class Connback<T> {
   /** Reports a sign of life (a pong, or any data) from the live connection. */
   feedHeartbeat(client?: T): void {
     this.#machine.feedHeartbeat(client);
+  }
+
+  /**
+   * The lifecycle as an async iterator: `for await (const event of connback.status(token))`.
+   * It yields every event from now on in the order the `on…` events fire, holds at most 64 a
+   * slow consumer has not pulled (the oldest are dropped; the next event yielded counts them in
+   * `dropped`), and finishes after the `end` event, when `token` fires, or on `break`. See
+   * {@link StatusIterator}.
+   * @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal.
+   */
+  status(token?: Cancellable): StatusIterator<T> {
+    return new StatusIterator(this, token);
+  }
+
+  /**
+   * `await using connback = …`: ends the Connback (as `end()`) and resolves once it ended and
+   * every client it opened is closed — the promises of `connector.close` (and of a connect a
+   * cancelled attempt still runs, whose late client is closed as it arrives) have settled. Safe
+   * to call twice, and from a listener. Never rejects: a failed close goes to `onerror`. The key
+   * is {@link asyncDisposeSymbol} (`Symbol.asyncDispose`, or `Symbol.for('Symbol.asyncDispose')`
+   * on a runtime without it).
+   */
+  [asyncDisposeSymbol](): Promise<void> {
+    return endAndSettle(this, this.#machine);
+  }
+
+  /**
+   * `using connback = …`: ends the Connback (as `end()`) without waiting for the client to close.
+   * The key is {@link disposeSymbol}.
+   */
+  [disposeSymbol](): void {
+    this.end();
   }
 }

@@ -1,5 +1,6 @@
 import type { Connector } from './connector.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
+import { track } from './inflight.js';
 import { follow, promiseOf } from './results.js';
 import type { Timers } from './timers.js';
 import { trace } from './trace.js';
@@ -22,7 +23,8 @@ export interface ConnectionHost<T> extends CloseSink {
 
 /**
  * Closes `client` with the connector. A throw or a rejection (or a thenable that cannot be
- * followed) goes to the sink, never to the caller (semantics 10 and 16).
+ * followed) goes to the sink, never to the caller (semantics 10 and 16). A close that returns a
+ * promise counts as the sink's work in flight until it settles (what `await using` waits for).
  */
 export function closeClient<T>(
   connector: Connector<T>,
@@ -38,7 +40,9 @@ export function closeClient<T>(
     return;
   }
   const promise = promiseOf(result);
-  if (promise !== undefined) follow(promise, undefined, (thrown) => sink.closeFailed(thrown));
+  if (promise === undefined) return;
+  follow(promise, undefined, (thrown) => sink.closeFailed(thrown));
+  track(sink, promise);
 }
 
 /**

@@ -13,6 +13,7 @@ export {
 } from './cancellation.js';
 export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
+export { asyncDisposeSymbol, disposeSymbol } from './dispose.js';
 export type { ConnbackEnvironment, EnvironmentSignal } from './environment.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
@@ -38,4 +39,5 @@ export {
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
 export type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+export { type ConnbackStatus, STATUS_BUFFER_SIZE, StatusIterator } from './status.js';
 export { type ConnectionUrl, type ConnectionUrlOptions, parseConnectionUrl } from './url.js';

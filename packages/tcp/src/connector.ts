@@ -205,18 +205,23 @@ export class TcpConnector implements Connector<net.Socket> {
     return this.pool === undefined ? this.#name : this.#endpoints?.get(socket);
   }
 
-  /** Destroys at once with `force`; otherwise ends the socket and destroys it after `closeTimeout`. */
-  close(socket: net.Socket, force?: boolean): void {
-    if (socket.destroyed) return;
+  /**
+   * Destroys at once with `force`; otherwise ends the socket and destroys it after `closeTimeout`.
+   * Resolves once the socket emitted `close` (what `await using` waits for).
+   */
+  close(socket: net.Socket, force?: boolean): Promise<void> | undefined {
+    if (socket.closed) return undefined;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    if (socket.destroyed) return closed;
     if (force === true || this.options.closeTimeout === 0) {
       socket.destroy();
-      return;
+      return closed;
     }
     socket.end();
     // Unref'd: the socket itself keeps the process alive while it closes; this only cuts it short.
     const deadline = setTimeout(() => socket.destroy(), this.options.closeTimeout);
     deadline.unref();
-    socket.once('close', () => clearTimeout(deadline));
+    return closed.then(() => clearTimeout(deadline));
   }
 
   /** Sends the `ping` payload, if one is configured. */

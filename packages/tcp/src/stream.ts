@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { Connback } from '@connback/core';
+import { asyncDisposeSymbol, type Connback, disposeSymbol } from '@connback/core';
 import eventBind from 'event-bind';
 import { createTcpConnback, type TcpConnbackOptions, tcpConnbackOptions } from './create.js';
 import { ReconnectingStreamError, StreamErrorCode } from './errors.js';
@@ -267,6 +267,29 @@ export class ReconnectingStream extends Duplex {
   #stopReading(): void {
     this.#reading?.unbind();
     this.#reading = undefined;
+  }
+
+  /**
+   * `await using stream = createTcpStream(…)`: destroys the stream unless it already was (without
+   * an error: bytes not yet written to a socket are dropped, as with `destroy()`), then resolves
+   * once it emitted `close` and the Connback's sockets are closed (see `Connback`'s). Never
+   * rejects. Once the stream let go of its Connback (ended by someone else), it only waits for
+   * the sockets of an ended Connback, and never ends one that was reconnected since. Replaces
+   * Node's stream disposer, which destroys with an `AbortError` and rejects on an earlier error.
+   */
+  override async [asyncDisposeSymbol](): Promise<void> {
+    const owned = !this.#released;
+    if (!this.closed) {
+      const closed = new Promise<void>((resolve) => this.once('close', () => resolve()));
+      this.destroy();
+      await closed;
+    }
+    if (owned || this.connback.state === 'ended') await this.connback[asyncDisposeSymbol]();
+  }
+
+  /** `using stream = createTcpStream(…)`: destroys the stream (and so ends its Connback) now. */
+  [disposeSymbol](): void {
+    this.destroy();
   }
 }
 

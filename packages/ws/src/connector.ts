@@ -94,6 +94,11 @@ function closeInfoOf(event: { code?: unknown; reason?: unknown; wasClean?: unkno
   };
 }
 
+/** Resolves on the socket's next close event. */
+function closeOf(socket: WebSocketLike): Promise<void> {
+  return new Promise((resolve) => socket.addEventListener('close', () => resolve()));
+}
+
 /** Adds listeners and returns the function that removes them all. */
 function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () => void {
   for (const [type, listener] of Object.entries(listeners)) socket.addEventListener(type, listener);
@@ -245,15 +250,17 @@ export class WsConnector implements Connector<WebSocketLike> {
    * torn down: its socket is released instead after `closeTimeout` — our listeners removed, our
    * timer unref'd — so nothing of connback's keeps it, or the process, alive.
    */
-  close(socket: WebSocketLike, force?: boolean): void {
-    if (socket.readyState === ReadyState.CLOSED) return;
+  close(socket: WebSocketLike, force?: boolean): Promise<void> | undefined {
+    if (socket.readyState === ReadyState.CLOSED) return undefined;
     if (force === true || socket.readyState === ReadyState.CONNECTING) {
+      const terminates = typeof socket.terminate === 'function';
+      // A terminated socket always gets its close event; one that is not may never.
+      const closed = terminates ? closeOf(socket) : undefined;
       this.#abort(socket);
-      if (typeof socket.terminate !== 'function') this.#releaseLater(socket);
-      return;
+      return closed ?? this.#releaseLater(socket);
     }
     if (socket.readyState === ReadyState.OPEN) socket.close(1000);
-    this.#releaseLater(socket);
+    return this.#releaseLater(socket);
   }
 
   /**
@@ -322,15 +329,27 @@ export class WsConnector implements Connector<WebSocketLike> {
     return checkUrl(typeof url === 'function' ? await url() : url);
   }
 
-  /** After `closeTimeout`: terminate the socket if the class can, else let go of it. */
-  #releaseLater(socket: WebSocketLike): void {
-    const deadline = setTimeout(() => {
-      if (socket.readyState === ReadyState.CLOSED) return;
-      if (typeof socket.terminate === 'function') socket.terminate();
-      else this.#releases.get(socket)?.();
-    }, this.options.closeTimeout);
-    (deadline as { unref?: () => void }).unref?.();
-    socket.addEventListener('close', () => clearTimeout(deadline));
+  /**
+   * After `closeTimeout`: terminate the socket if the class can, else let go of it. Resolves on
+   * the close event, or when the socket was let go of.
+   */
+  #releaseLater(socket: WebSocketLike): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const deadline = setTimeout(() => {
+        if (socket.readyState === ReadyState.CLOSED) return;
+        if (typeof socket.terminate === 'function') {
+          socket.terminate();
+          return;
+        }
+        this.#releases.get(socket)?.();
+        resolve();
+      }, this.options.closeTimeout);
+      (deadline as { unref?: () => void }).unref?.();
+      socket.addEventListener('close', () => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
   }
 
   /** Closes a socket that may still be connecting, the quickest way the class offers. */

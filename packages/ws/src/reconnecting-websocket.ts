@@ -1,4 +1,10 @@
-import { type Connback, ErrorCode, isConnbackError } from '@connback/core';
+import {
+  asyncDisposeSymbol,
+  type Connback,
+  disposeSymbol,
+  ErrorCode,
+  isConnbackError,
+} from '@connback/core';
 import { type CloseInfo, WsCloseError } from './close.js';
 import type { WsData, WsUrl } from './options.js';
 import { ReadyState, type WebSocketLike } from './websocket-like.js';
@@ -281,20 +287,6 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#reconnectNow();
   }
 
-  /** Closes and waits for the last close event: `await using socket = new ReconnectingWebSocket(…)`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.readyState === ReadyState.CLOSED) {
-      this.ws.end();
-      return;
-    }
-    const closed = new Promise<void>((resolve) => {
-      if (this.#lastClosed) resolve();
-      else this.addEventListener('close', () => resolve(), { once: true });
-    });
-    this.close();
-    await closed;
-  }
-
   #reconnectNow(): void {
     this.ws.reconnect().catch(() => {
       // Failures reach the error listeners through onerror; nobody awaits this promise.
@@ -363,6 +355,28 @@ export class ReconnectingWebSocket extends EventTarget {
     };
     this.#handlers.set(type, { handler, listener });
     this.addEventListener(type, listener);
+  }
+
+  /**
+   * `await using socket = new ReconnectingWebSocket(…)`: closes (as `close()`) and resolves after
+   * the last close event, once the Connback's sockets are closed (see `Connback`'s). Safe to call
+   * twice.
+   */
+  async [asyncDisposeSymbol](): Promise<void> {
+    if (this.readyState !== ReadyState.CLOSED) {
+      const closed = new Promise<void>((resolve) => {
+        if (this.#lastClosed) resolve();
+        else this.addEventListener('close', () => resolve(), { once: true });
+      });
+      this.close();
+      await closed;
+    }
+    await this.ws[asyncDisposeSymbol]();
+  }
+
+  /** `using socket = new ReconnectingWebSocket(…)`: closes (as `close()`) without waiting. */
+  [disposeSymbol](): void {
+    this.close();
   }
 }
 

@@ -1,6 +1,14 @@
 import { AttemptCancellation } from './cancellation.js';
 import type { Connback } from './connback.js';
 import type { Connector } from './connector.js';
+import {
+  type AttemptContext,
+  connecting,
+  diagnostics,
+  publish,
+  type TracingChannels,
+  tracing,
+} from './diagnostics.js';
 import { type ErrorCode, toError } from './errors.js';
 import { follow, promiseOf } from './results.js';
 import type { Timers } from './timers.js';
@@ -34,6 +42,8 @@ export class Attempt<T> extends AttemptCancellation {
   #timer: unknown;
   /** Set once connect resolved or rejected: its token then needs no cancelling. */
   settled = false;
+  /** The context on `connback:attempt`, while a subscriber traces this attempt. */
+  #trace: AttemptContext | undefined;
 
   constructor(number: number, reconnect: boolean, host: AttemptHost<T>) {
     super(host);
@@ -55,9 +65,13 @@ export class Attempt<T> extends AttemptCancellation {
 
   /** Calls `connect` and reports what it gives to the host. */
   connect(connector: Connector<T>, connback: Connback<T>): void {
+    const channels = diagnostics?.attempt;
     let value: unknown;
     try {
-      value = connector.connect(connback, this.token);
+      value =
+        channels !== undefined && tracing(channels)
+          ? this.#tracedConnect(channels, connector, connback)
+          : connector.connect(connback, this.token);
     } catch (thrown) {
       this.#host.settled(this, undefined, toError(thrown));
       return;
@@ -75,14 +89,80 @@ export class Attempt<T> extends AttemptCancellation {
   }
 
   /**
+   * `connect` under the `connback:attempt` TracingChannel: `start` (with the stores bound to it
+   * applied while `connect` runs, so the connector's own work belongs to the attempt's span),
+   * then `end` when it returned; a synchronous throw publishes `error` before `end`. What the
+   * attempt comes to is published by `release`.
+   */
+  #tracedConnect(
+    channels: TracingChannels,
+    connector: Connector<T>,
+    connback: Connback<T>,
+  ): unknown {
+    const context: AttemptContext = {
+      connback: connback as Connback<unknown>,
+      attempt: this.number,
+      endpoint: undefined,
+    };
+    this.#trace = context;
+    const outer = connecting.context;
+    connecting.context = context;
+    try {
+      const start = channels.start;
+      if (typeof start.runStores === 'function') {
+        return start.runStores(context, () => connector.connect(connback, this.token));
+      }
+      publish(start, context);
+      return connector.connect(connback, this.token);
+    } catch (thrown) {
+      this.#trace = undefined;
+      context.error = thrown;
+      if (channels.error.hasSubscribers) publish(channels.error, context);
+      throw thrown;
+    } finally {
+      connecting.context = outer;
+      if (channels.end.hasSubscribers) publish(channels.end, context);
+    }
+  }
+
+  /**
+   * The attempt gave `client`, connected to `endpoint` (as the connector names it): recorded on
+   * its trace, if any, for `release` to publish.
+   */
+  gave(client: T, endpoint: string | undefined): void {
+    const context = this.#trace;
+    if (context === undefined) return;
+    context.result = client;
+    if (endpoint !== undefined) context.endpoint = endpoint;
+  }
+
+  /**
    * Stops what the attempt still holds: its timer, and its token unless it settled. `reason` is
    * the token's reason: an error, or a code whose error is built only if someone reads it.
+   * An error means the attempt failed; a code, that it connected (it settled) or was abandoned.
    */
   release(timers: Timers, reason: Error | ErrorCode): void {
     if (this.#timer !== undefined) timers.clear(this.#timer);
     this.#timer = undefined;
     // The connector's token listeners run now; whatever they call waits for this step's phase.
-    if (!this.settled) this.cancel(reason);
+    const abandoned = !this.settled;
+    if (abandoned) this.cancel(reason);
     this.dispose();
+    if (this.#trace !== undefined) this.#traced(reason, abandoned);
+  }
+
+  /** Publishes how the traced attempt ended: `error` if it failed, then `asyncStart`, `asyncEnd`. */
+  #traced(reason: Error | ErrorCode, abandoned: boolean): void {
+    const context = this.#trace as AttemptContext;
+    this.#trace = undefined;
+    const channels = diagnostics?.attempt;
+    if (channels === undefined) return;
+    if (typeof reason !== 'string' || abandoned) {
+      context.error = typeof reason === 'string' ? this.reason : reason;
+      if (channels.error.hasSubscribers) publish(channels.error, context);
+    }
+    // As TracingChannel.tracePromise does: the continuation is connback's own handling.
+    if (channels.asyncStart.hasSubscribers) publish(channels.asyncStart, context);
+    if (channels.asyncEnd.hasSubscribers) publish(channels.asyncEnd, context);
   }
 }

@@ -2,7 +2,7 @@ import type { ThrowSink } from './cancellation.js';
 import type { ConnbackError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
 import type { StateChange } from './state.js';
-import type { ConnectInfo, WakeInfo } from './stats.js';
+import type { ConnectInfo, PongInfo, WakeInfo } from './stats.js';
 
 /** What the `onerror` channel does with a throwing listener: nothing is left to report it to. */
 function ignoreListenerError(): void {}
@@ -24,6 +24,8 @@ export class Channels<T> {
   end: EventChannel<[]> | undefined;
   fail: EventChannel<[Error, ConnbackError]> | undefined;
   wake: EventChannel<[WakeInfo]> | undefined;
+  ping: EventChannel<[]> | undefined;
+  pong: EventChannel<[PongInfo]> | undefined;
 
   constructor(sink: ThrowSink) {
     this.#sink = sink;
@@ -67,6 +69,16 @@ export class Channels<T> {
   get onwake(): Event<[info: WakeInfo]> {
     this.wake ??= new EventChannel(this.#sink);
     return this.wake.event;
+  }
+
+  get onping(): Event<[]> {
+    this.ping ??= new EventChannel(this.#sink);
+    return this.ping.event;
+  }
+
+  get onpong(): Event<[info: PongInfo]> {
+    this.pong ??= new EventChannel(this.#sink);
+    return this.pong.event;
   }
 
   get onfail(): Event<[lastError: Error, reason: ConnbackError]> {

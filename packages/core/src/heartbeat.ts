@@ -1,4 +1,10 @@
+import type { RttStats } from './stats.js';
 import type { Timers } from './timers.js';
+
+/** `#rttLast` before the first answer. */
+const NONE_YET = -1;
+/** `#rttLast` of a heartbeat whose pings are not sent: nothing answers them. */
+const UNMEASURED = -2;
 
 /**
  * What a {@link Heartbeat} asks of its owner about the client it watches. It gets the owner as an
@@ -27,8 +33,6 @@ export interface HeartbeatHost<O, C> {
  */
 export class Heartbeat<O, C> {
   readonly #period: number;
-  /** How early a ping may go (see #wake): an eighth of the period, at most a second. */
-  readonly #earlyPing: number;
   readonly #host: HeartbeatHost<O, C>;
   readonly #owner: O;
   readonly #client: C;
@@ -47,17 +51,31 @@ export class Heartbeat<O, C> {
   #probing = false;
   /** When the timer was due, to tell how late it fired. */
   #dueAt = 0;
-  /** A timer this late (ms) fired after a pause, not after a busy loop: see `lateBar`. */
-  readonly #lateBar: number;
+  // The round trips, in whole ms (NONE_YET, or UNMEASURED when the owner sends no pings). The
+  // smoothed one is kept times 8, as TCP stacks keep SRTT: an integer, so the field stays a
+  // small integer and an update allocates nothing.
+  #rttLast = NONE_YET;
+  #rttMin = -1;
+  #srtt8 = 0;
 
-  constructor(periodMs: number, host: HeartbeatHost<O, C>, owner: O, client: C, timers: Timers) {
+  /**
+   * `measures`: the pings reach the peer, so the heartbeat after each is its answer (round trips
+   * are kept); without it a ping is a deadline only and no round trip is recorded.
+   */
+  constructor(
+    periodMs: number,
+    host: HeartbeatHost<O, C>,
+    owner: O,
+    client: C,
+    timers: Timers,
+    measures = true,
+  ) {
     this.#period = periodMs;
-    this.#earlyPing = Math.min(Math.floor(periodMs / 8), 1000);
+    if (!measures) this.#rttLast = UNMEASURED;
     this.#host = host;
     this.#owner = owner;
     this.#client = client;
     this.#timers = timers;
-    this.#lateBar = lateBar(periodMs);
   }
 
   /** Starts watching a connection that just opened (opening counts as a heartbeat). */
@@ -70,11 +88,38 @@ export class Heartbeat<O, C> {
     this.#arm(this.#period);
   }
 
-  /** The peer showed it is alive. */
-  beat(): void {
-    this.#lastBeat = this.#timers.now();
+  /**
+   * The peer showed it is alive. Returns the ms since the ping when this is the first heartbeat
+   * after one (its answer: a round trip, recorded unless the pings are not sent), else -1.
+   */
+  beat(): number {
+    const now = this.#timers.now();
+    const sent = this.#pingSentAt;
+    this.#lastBeat = now;
     this.#pingSentAt = undefined;
     this.#probing = false;
+    if (sent === undefined) return -1;
+    const rtt = now - sent;
+    if (this.#rttLast !== UNMEASURED) this.#sample(rtt);
+    return rtt;
+  }
+
+  /** Takes one round trip into the figures: RFC 6298's SRTT update, alpha 1/8, on SRTT × 8. */
+  #sample(rtt: number): void {
+    if (this.#rttLast === NONE_YET) {
+      this.#rttMin = rtt;
+      this.#srtt8 = rtt * 8;
+    } else {
+      if (rtt < this.#rttMin) this.#rttMin = rtt;
+      this.#srtt8 += rtt - Math.floor(this.#srtt8 / 8);
+    }
+    this.#rttLast = rtt;
+  }
+
+  /** The round trips measured so far; undefined until a ping was answered. */
+  get rtt(): RttStats | undefined {
+    if (this.#rttLast < 0) return undefined;
+    return { last: this.#rttLast, min: this.#rttMin, smoothed: this.#srtt8 / 8 };
   }
 
   /** True while a probe is out and unanswered. */
@@ -155,7 +200,7 @@ export class Heartbeat<O, C> {
       }
       // A deadline that passed while nothing ran (the process was stopped, the page throttled)
       // proves nothing: the answer may be waiting to be read. Ping again instead.
-      if (late < this.#lateBar) {
+      if (late < lateBar(this.#period)) {
         this.stop();
         this.#host.dead(this.#owner, this.#client);
         return;
@@ -170,8 +215,9 @@ export class Heartbeat<O, C> {
     // with 10,000 heartbeats due together). So the timer may fire a little before `due`. A ping
     // due that soon goes now, instead of arming a short timer (a new timer object and timer
     // list, then a second wake-up): pings may leave up to an eighth of a period early, which
-    // only tightens the dead-peer bound.
-    if (due - now > this.#earlyPing) {
+    // only tightens the dead-peer bound. (An eighth of the period, at most a second: computed
+    // here rather than kept, as a field would cost every idle connection 4 bytes.)
+    if (due - now > Math.min(Math.floor(this.#period / 8), 1000)) {
       this.#arm(due - now);
       return;
     }

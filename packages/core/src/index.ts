@@ -13,6 +13,15 @@ export {
 } from './cancellation.js';
 export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
+export type {
+  AttemptContext,
+  CloseMessage,
+  ConnectMessage,
+  ErrorMessage,
+  PingMessage,
+  PongMessage,
+  StateMessage,
+} from './diagnostics.js';
 export type { ConnbackEnvironment, EnvironmentSignal } from './environment.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 export type { Event, Listener, Unsubscribe } from './events.js';
@@ -37,4 +46,4 @@ export {
 } from './pool.js';
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
-export type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+export type { ConnbackStats, ConnectInfo, PongInfo, RttStats, WakeInfo } from './stats.js';

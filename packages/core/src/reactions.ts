@@ -1,4 +1,5 @@
 import type { Connection } from './connection.js';
+import { diagnostics } from './diagnostics.js';
 import { type EnvironmentSignal, isHidden, isOnline } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 import { lateBar } from './heartbeat.js';
@@ -115,7 +116,32 @@ export abstract class Reactions<T> extends Transitions<T> {
       // The ping below is the probe: only its deadline becomes shorter.
       connection.probe(this.#probeDeadline());
     }
+    // Announced before the connector's code runs (it may answer at once, and its answer's
+    // onpong must come after), delivered once it returned.
+    if (this.connector.ping !== undefined) {
+      if (diagnostics?.ping.hasSubscribers) {
+        this.publishLater(diagnostics.ping, { connback: this.connback });
+      }
+      this.post0(this.channels?.ping);
+    }
     connection.ping(this.connector);
+    this.deliver();
+  }
+
+  /** A heartbeat answered a ping of `connection` after `rtt` ms: `onpong`, `connback:pong`. */
+  protected pongStep(connection: Connection<T>, rtt: number): void {
+    if (this.current !== connection) return;
+    if (diagnostics?.pong.hasSubscribers) {
+      this.publishLater(diagnostics.pong, { connback: this.connback, rtt });
+    }
+    const channel = this.channels?.pong;
+    if (channel?.listening) this.post1(channel, { rtt });
+    this.deliver();
+  }
+
+  /** True when someone listens to `onpong` or `connback:pong`: otherwise a pong is not announced. */
+  protected get pongHeard(): boolean {
+    return this.channels?.pong?.listening === true || diagnostics?.pong.hasSubscribers === true;
   }
 
   /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */

@@ -7,9 +7,19 @@ import { startServer, waitFor } from './support/servers.js';
 const DELAY = 150;
 /** Timers fire late and loopback reads wait their turn on 2 noisy cores: a generous upper bound. */
 const UPPER = DELAY + 100;
+/**
+ * The issue's target, ±10 ms, held by the median (5 runs here: every sample 151-155 ms); a single
+ * late timer on a loaded machine moves one sample, not the median.
+ */
+const TARGET = 10;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
 
 describe('round trips over loopback TCP', () => {
-  it(`onpong, stats.rtt and probe() measure a server that answers each ping ${DELAY} ms late`, async () => {
+  it(`onpong, stats.rtt and probe() measure (median within ±10 ms) a server that answers each ping ${DELAY} ms late`, async () => {
     // The echo of each ping comes DELAY ms after it arrived.
     const server = await startServer((socket) => {
       socket.on('data', (chunk) => {
@@ -39,6 +49,7 @@ describe('round trips over loopback TCP', () => {
         expect(rtt).toBeGreaterThanOrEqual(DELAY - 2);
         expect(rtt).toBeLessThanOrEqual(UPPER);
       }
+      expect(Math.abs(median(all) - DELAY)).toBeLessThanOrEqual(TARGET);
       const stats = cb.stats.rtt;
       expect(stats?.min).toBeGreaterThanOrEqual(DELAY - 2);
       expect(stats?.smoothed).toBeGreaterThanOrEqual(DELAY - 2);

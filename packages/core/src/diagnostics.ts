@@ -95,8 +95,9 @@ export interface AttemptContext {
   /** The attempt's number within its outage (1 for the first). */
   readonly attempt: number;
   /**
-   * The endpoint, credentials redacted: the one an {@link EndpointPool} of the connector picked
-   * for this attempt, or, once connected, what `connector.endpoint(client)` names; else undefined.
+   * The endpoint, credentials redacted: the one an `EndpointPool` of the connector picked while
+   * `connect` ran synchronously, else, once connected, what `connector.endpoint(client)` names;
+   * else undefined.
    */
   endpoint: string | undefined;
   /** The client, once the attempt connected. */

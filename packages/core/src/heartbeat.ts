@@ -28,8 +28,9 @@ export interface HeartbeatHost<O, C> {
  * peer is dead. So with no `postpone()` this pings every period, and whatever `postpone()` does, a
  * peer that went silent is declared dead at most two periods after its last heartbeat.
  *
- * Heartbeats and postponements only record a time: the timer is re-armed lazily when it fires,
- * so feeding every chunk of data as a heartbeat costs no timer operation.
+ * Heartbeats and postponements only record a time (the first heartbeat after a ping also its
+ * round trip): the timer is re-armed lazily when it fires, so feeding every chunk of data as a
+ * heartbeat costs no timer operation.
  */
 export class Heartbeat<O, C> {
   readonly #period: number;

@@ -13,6 +13,13 @@ import { type ErrorCode, toError } from './errors.js';
 import { follow, promiseOf } from './results.js';
 import type { Timers } from './timers.js';
 
+/**
+ * The context on `connback:attempt` of each traced attempt, from its start until its release
+ * (every attempt is released when its state is left). Kept here rather than in a field: an
+ * attempt nobody traces costs nothing, not even the field.
+ */
+const traces = new Map<Attempt<unknown>, AttemptContext>();
+
 /** What an {@link Attempt} tells the state machine that made it. */
 export interface AttemptHost<T> {
   reportThrown(thrown: unknown): void;
@@ -42,8 +49,6 @@ export class Attempt<T> extends AttemptCancellation {
   #timer: unknown;
   /** Set once connect resolved or rejected: its token then needs no cancelling. */
   settled = false;
-  /** The context on `connback:attempt`, while a subscriber traces this attempt. */
-  #trace: AttemptContext | undefined;
 
   constructor(number: number, reconnect: boolean, host: AttemptHost<T>) {
     super(host);
@@ -104,7 +109,7 @@ export class Attempt<T> extends AttemptCancellation {
       attempt: this.number,
       endpoint: undefined,
     };
-    this.#trace = context;
+    traces.set(this as Attempt<unknown>, context);
     const outer = connecting.context;
     connecting.context = context;
     try {
@@ -115,7 +120,7 @@ export class Attempt<T> extends AttemptCancellation {
       publish(start, context);
       return connector.connect(connback, this.token);
     } catch (thrown) {
-      this.#trace = undefined;
+      traces.delete(this as Attempt<unknown>);
       context.error = thrown;
       if (channels.error.hasSubscribers) publish(channels.error, context);
       throw thrown;
@@ -130,7 +135,7 @@ export class Attempt<T> extends AttemptCancellation {
    * its trace, if any, for `release` to publish.
    */
   gave(client: T, endpoint: string | undefined): void {
-    const context = this.#trace;
+    const context = traces.size > 0 ? traces.get(this as Attempt<unknown>) : undefined;
     if (context === undefined) return;
     context.result = client;
     if (endpoint !== undefined) context.endpoint = endpoint;
@@ -148,13 +153,14 @@ export class Attempt<T> extends AttemptCancellation {
     const abandoned = !this.settled;
     if (abandoned) this.cancel(reason);
     this.dispose();
-    if (this.#trace !== undefined) this.#traced(reason, abandoned);
+    if (traces.size > 0) this.#traced(reason, abandoned);
   }
 
   /** Publishes how the traced attempt ended: `error` if it failed, then `asyncStart`, `asyncEnd`. */
   #traced(reason: Error | ErrorCode, abandoned: boolean): void {
-    const context = this.#trace as AttemptContext;
-    this.#trace = undefined;
+    const context = traces.get(this as Attempt<unknown>);
+    if (context === undefined) return;
+    traces.delete(this as Attempt<unknown>);
     const channels = diagnostics?.attempt;
     if (channels === undefined) return;
     if (typeof reason !== 'string' || abandoned) {

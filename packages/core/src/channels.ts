@@ -8,6 +8,16 @@ import type { ConnectInfo, PongInfo, WakeInfo } from './stats.js';
 function ignoreListenerError(): void {}
 
 /**
+ * The events few Connbacks listen to, in one object: a Connback whose users listen to others
+ * (every prebuilt one does) pays one field for the three, not three.
+ */
+class RareChannels {
+  wake: EventChannel<[WakeInfo]> | undefined;
+  ping: EventChannel<[]> | undefined;
+  pong: EventChannel<[PongInfo]> | undefined;
+}
+
+/**
  * The events of one Connback. Each channel is made when its event is first read: a
  * Connback whose users listen to three events pays for three, and firing an event nobody read
  * costs a field read. A throwing listener is reported to the sink (the state machine, which
@@ -23,9 +33,8 @@ export class Channels<T> {
   offline: EventChannel<[]> | undefined;
   end: EventChannel<[]> | undefined;
   fail: EventChannel<[Error, ConnbackError]> | undefined;
-  wake: EventChannel<[WakeInfo]> | undefined;
-  ping: EventChannel<[]> | undefined;
-  pong: EventChannel<[PongInfo]> | undefined;
+  /** `onwake`, `onping` and `onpong`, made when one of them is first read. */
+  rare: RareChannels | undefined;
 
   constructor(sink: ThrowSink) {
     this.#sink = sink;
@@ -66,19 +75,27 @@ export class Channels<T> {
     return this.end.event;
   }
 
+  #rare(): RareChannels {
+    this.rare ??= new RareChannels();
+    return this.rare;
+  }
+
   get onwake(): Event<[info: WakeInfo]> {
-    this.wake ??= new EventChannel(this.#sink);
-    return this.wake.event;
+    const rare = this.#rare();
+    rare.wake ??= new EventChannel(this.#sink);
+    return rare.wake.event;
   }
 
   get onping(): Event<[]> {
-    this.ping ??= new EventChannel(this.#sink);
-    return this.ping.event;
+    const rare = this.#rare();
+    rare.ping ??= new EventChannel(this.#sink);
+    return rare.ping.event;
   }
 
   get onpong(): Event<[info: PongInfo]> {
-    this.pong ??= new EventChannel(this.#sink);
-    return this.pong.event;
+    const rare = this.#rare();
+    rare.pong ??= new EventChannel(this.#sink);
+    return rare.pong.event;
   }
 
   get onfail(): Event<[lastError: Error, reason: ConnbackError]> {

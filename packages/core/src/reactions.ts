@@ -122,7 +122,7 @@ export abstract class Reactions<T> extends Transitions<T> {
       if (diagnostics?.ping.hasSubscribers) {
         this.publishLater(diagnostics.ping, { connback: this.connback });
       }
-      this.post0(this.channels?.ping);
+      this.post0(this.channels?.rare?.ping);
     }
     connection.ping(this.connector);
     this.deliver();
@@ -134,14 +134,16 @@ export abstract class Reactions<T> extends Transitions<T> {
     if (diagnostics?.pong.hasSubscribers) {
       this.publishLater(diagnostics.pong, { connback: this.connback, rtt });
     }
-    const channel = this.channels?.pong;
+    const channel = this.channels?.rare?.pong;
     if (channel?.listening) this.post1(channel, { rtt });
     this.deliver();
   }
 
   /** True when someone listens to `onpong` or `connback:pong`: otherwise a pong is not announced. */
   protected get pongHeard(): boolean {
-    return this.channels?.pong?.listening === true || diagnostics?.pong.hasSubscribers === true;
+    return (
+      this.channels?.rare?.pong?.listening === true || diagnostics?.pong.hasSubscribers === true
+    );
   }
 
   /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */
@@ -159,7 +161,7 @@ export abstract class Reactions<T> extends Transitions<T> {
   #wakeUp(state: InternalState<T>, asleep: number, action: 'probe' | 'retry'): boolean {
     this.counters.wakes += 1;
     if (trace.enabled) trace('wake-up: away %d ms, %s', asleep, action);
-    this.post1(this.channels?.wake, { asleep, action });
+    this.post1(this.channels?.rare?.wake, { asleep, action });
     return this.still(state);
   }
 

@@ -101,13 +101,10 @@ export class Heartbeat<O, C> {
     this.#probing = false;
     if (sent === undefined) return -1;
     const rtt = now - sent;
-    if (this.#rttLast !== UNMEASURED) this.#sample(rtt);
-    return rtt;
-  }
-
-  /** Takes one round trip into the figures: RFC 6298's SRTT update, alpha 1/8, on SRTT × 8. */
-  #sample(rtt: number): void {
-    if (this.#rttLast === NONE_YET) {
+    const last = this.#rttLast;
+    if (last === UNMEASURED) return rtt;
+    // RFC 6298's SRTT update, alpha 1/8, on SRTT × 8.
+    if (last === NONE_YET) {
       this.#rttMin = rtt;
       this.#srtt8 = rtt * 8;
     } else {
@@ -115,6 +112,7 @@ export class Heartbeat<O, C> {
       this.#srtt8 += rtt - Math.floor(this.#srtt8 / 8);
     }
     this.#rttLast = rtt;
+    return rtt;
   }
 
   /** The round trips measured so far; undefined until a ping was answered. */

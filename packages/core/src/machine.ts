@@ -133,7 +133,7 @@ export class Machine<T> extends Reactions<T> {
     // The beat counts at once; only its announcement (if anyone hears it) waits its turn.
     const rtt = live.beat();
     // Without a ping method nothing went out: the beat answers no ping.
-    if (rtt < 0 || this.connector.ping === undefined || !this.pongHeard) return;
+    if (rtt < 0 || !this.pongHeard || this.connector.ping === undefined) return;
     if (this.busy) this.wait(() => this.#ponged(live, rtt));
     else this.#ponged(live, rtt);
   }

@@ -116,13 +116,19 @@ export abstract class Reactions<T> extends Transitions<T> {
       // The ping below is the probe: only its deadline becomes shorter.
       connection.probe(this.#probeDeadline());
     }
+    // The keepalive's hot path: with nobody listening, one field read and one getter.
+    const rare = this.channels?.rare;
+    if ((rare === undefined || rare.ping === undefined) && !diagnostics?.ping.hasSubscribers) {
+      connection.ping(this.connector);
+      return;
+    }
     // Announced before the connector's code runs (it may answer at once, and its answer's
     // onpong must come after), delivered once it returned.
     if (this.connector.ping !== undefined) {
       if (diagnostics?.ping.hasSubscribers) {
         this.publishLater(diagnostics.ping, { connback: this.connback });
       }
-      this.post0(this.channels?.rare?.ping);
+      this.post0(rare?.ping);
     }
     connection.ping(this.connector);
     this.deliver();
@@ -141,9 +147,8 @@ export abstract class Reactions<T> extends Transitions<T> {
 
   /** True when someone listens to `onpong` or `connback:pong`: otherwise a pong is not announced. */
   protected get pongHeard(): boolean {
-    return (
-      this.channels?.rare?.pong?.listening === true || diagnostics?.pong.hasSubscribers === true
-    );
+    const pong = this.channels?.rare?.pong;
+    return pong?.listening === true || diagnostics?.pong.hasSubscribers === true;
   }
 
   /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */

@@ -1,4 +1,5 @@
 import { Channels } from './channels.js';
+import { type DiagnosticsChannel, publish } from './diagnostics.js';
 import type { EventChannel } from './events.js';
 import { Outbox } from './outbox.js';
 import { quiet } from './waiters.js';
@@ -62,6 +63,14 @@ export abstract class Announcer<T> {
   /** Posts another call owed to user code (settling the waiting promises). */
   protected postCall<A, B>(deliver: (a: A, b: B) => void, a: A, b: B): void {
     this.#pending().post(deliver, a, b, undefined);
+  }
+
+  /**
+   * Posts a `diagnostics_channel` publish, delivered in its turn like a listener: a subscriber
+   * that calls back into the Connback finds the state its message tells of.
+   */
+  protected publishLater(channel: DiagnosticsChannel, message: unknown): void {
+    this.#pending().post(publish, channel, message, undefined);
   }
 
   /** Delivers what is pending, in order, and what those deliveries post meanwhile. */

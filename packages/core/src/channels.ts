@@ -2,10 +2,20 @@ import type { ThrowSink } from './cancellation.js';
 import type { ConnbackError } from './errors.js';
 import { type Event, EventChannel } from './events.js';
 import type { StateChange } from './state.js';
-import type { ConnectInfo, WakeInfo } from './stats.js';
+import type { ConnectInfo, PongInfo, WakeInfo } from './stats.js';
 
 /** What the `onerror` channel does with a throwing listener: nothing is left to report it to. */
 function ignoreListenerError(): void {}
+
+/**
+ * The events few Connbacks listen to, in one object: a Connback whose users listen to others
+ * (every prebuilt one does) pays one field for the three, not three.
+ */
+class RareChannels {
+  wake: EventChannel<[WakeInfo]> | undefined;
+  ping: EventChannel<[]> | undefined;
+  pong: EventChannel<[PongInfo]> | undefined;
+}
 
 /**
  * The events of one Connback. Each channel is made when its event is first read: a
@@ -23,7 +33,8 @@ export class Channels<T> {
   offline: EventChannel<[]> | undefined;
   end: EventChannel<[]> | undefined;
   fail: EventChannel<[Error, ConnbackError]> | undefined;
-  wake: EventChannel<[WakeInfo]> | undefined;
+  /** `onwake`, `onping` and `onpong`, made when one of them is first read. */
+  rare: RareChannels | undefined;
 
   constructor(sink: ThrowSink) {
     this.#sink = sink;
@@ -64,9 +75,27 @@ export class Channels<T> {
     return this.end.event;
   }
 
+  #rare(): RareChannels {
+    this.rare ??= new RareChannels();
+    return this.rare;
+  }
+
   get onwake(): Event<[info: WakeInfo]> {
-    this.wake ??= new EventChannel(this.#sink);
-    return this.wake.event;
+    const rare = this.#rare();
+    rare.wake ??= new EventChannel(this.#sink);
+    return rare.wake.event;
+  }
+
+  get onping(): Event<[]> {
+    const rare = this.#rare();
+    rare.ping ??= new EventChannel(this.#sink);
+    return rare.ping.event;
+  }
+
+  get onpong(): Event<[info: PongInfo]> {
+    const rare = this.#rare();
+    rare.pong ??= new EventChannel(this.#sink);
+    return rare.pong.event;
   }
 
   get onfail(): Event<[lastError: Error, reason: ConnbackError]> {

@@ -6,7 +6,7 @@ import type { Event } from './events.js';
 import { Machine } from './machine.js';
 import { type ConnbackOptions, type ResolvedConnbackOptions, resolveOptions } from './options.js';
 import type { ConnbackState, StateChange } from './state.js';
-import type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+import type { ConnbackStats, ConnectInfo, PongInfo, WakeInfo } from './stats.js';
 import { StatusIterator } from './status.js';
 
 /**
@@ -150,6 +150,24 @@ export class Connback<T> {
     return this.#machine.events.onwake;
   }
 
+  /**
+   * A keepalive ping goes out: connback is calling `connector.ping` (on the keepalive schedule,
+   * or for a probe). Not fired when the connector has no `ping`. A ping that throws is followed
+   * by its `onerror` and `onclose`.
+   */
+  get onping(): Event<[]> {
+    return this.#machine.events.onping;
+  }
+
+  /**
+   * A ping was answered: `({ rtt })`, the ms from the ping to the first heartbeat after it (the
+   * pong, or any data fed as a heartbeat). Also in `stats.rtt`, with the minimum and a smoothed
+   * value.
+   */
+  get onpong(): Event<[info: PongInfo]> {
+    return this.#machine.events.onpong;
+  }
+
   /** The state changed: `({ from, to })`, fired before the event the change belongs to. */
   get onstatechange(): Event<[change: StateChange]> {
     return this.#machine.events.onstatechange;
@@ -221,8 +239,9 @@ export class Connback<T> {
 
   /**
    * Asks for a liveness check now: a ping with a deadline of `probeTimeout` ms (at most a
-   * keepalive period). Resolves with the round trip in ms when the peer answers (any heartbeat
-   * counts), or `false` when the deadline passed (the connection is then dropped with
+   * keepalive period). Resolves with the round trip in ms of the probe's ping when the peer
+   * answers (any heartbeat counts; a ping already out less than the deadline ago is the probe's,
+   * and its round trip is counted from when it went out), or `false` when the deadline passed (the connection is then dropped with
    * `CONNBACK_KEEPALIVE_TIMEOUT` and reconnected), when the connection closed first, or when
    * there is nothing to probe (not connected, `keepalive` 0, a connector that cannot ping).
    * Never rejects. A probe already out is not sent twice.

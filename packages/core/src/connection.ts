@@ -2,6 +2,7 @@ import type { Connector } from './connector.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { track } from './inflight.js';
 import { follow, promiseOf } from './results.js';
+import type { RttStats } from './stats.js';
 import type { Timers } from './timers.js';
 import { trace } from './trace.js';
 
@@ -57,10 +58,8 @@ export class Connection<T> {
   readonly since: number;
   readonly #host: ConnectionHost<T>;
   #heartbeat: Heartbeat<Connection<unknown>, T> | undefined;
-  #timers: Timers | undefined;
-  /** The callers of `probe()` waiting for an answer, and when the first of them asked. */
+  /** The callers of `probe()` waiting for the answer to the probe's ping. */
   #probes: ((rtt: number | false) => void)[] | undefined;
-  #probeSince = 0;
 
   // Shared by every connection: the heartbeat's owner is the connection.
   static readonly #heartbeatHost: HeartbeatHost<Connection<unknown>, unknown> = {
@@ -87,8 +86,11 @@ export class Connection<T> {
     }
   }
 
-  /** Starts the keepalive, a ping every `periodMs`. */
-  startKeepalive(periodMs: number, timers: Timers): void {
+  /**
+   * Starts the keepalive, a ping every `periodMs`; `measures` when the connector sends them (its
+   * answers are then round trips).
+   */
+  startKeepalive(periodMs: number, timers: Timers, measures: boolean): void {
     const host = Connection.#heartbeatHost as HeartbeatHost<Connection<unknown>, T>;
     this.#heartbeat = new Heartbeat(
       periodMs,
@@ -96,17 +98,27 @@ export class Connection<T> {
       this as Connection<unknown>,
       this.client,
       timers,
+      measures,
     );
-    this.#timers = timers;
     this.#heartbeat.start();
   }
 
-  /** The peer showed it is alive. */
-  beat(): void {
+  /**
+   * The peer showed it is alive. Returns the ms since the last ping when this heartbeat is the
+   * first after it (its answer, if the connector sends pings), else -1.
+   */
+  beat(): number {
     const heartbeat = this.#heartbeat;
-    if (heartbeat === undefined) return;
-    heartbeat.beat();
-    if (this.#probes !== undefined) this.#answer(this.#now() - this.#probeSince);
+    if (heartbeat === undefined) return -1;
+    const rtt = heartbeat.beat();
+    // A probe is a ping out: the first heartbeat after it is its answer.
+    if (rtt >= 0 && this.#probes !== undefined) this.#answer(rtt);
+    return rtt;
+  }
+
+  /** The round trips of this connection's pings; undefined until one was answered. */
+  get rtt(): RttStats | undefined {
+    return this.#heartbeat?.rtt;
   }
 
   /**
@@ -122,20 +134,18 @@ export class Connection<T> {
     return this.#heartbeat?.probing ?? false;
   }
 
-  /** Like {@link probe}, for a caller that waits: resolves with the round trip (ms) or false. */
+  /**
+   * Like {@link probe}, for a caller that waits: resolves with the round trip (ms) of the probe's
+   * ping (a ping already out less than `deadlineMs` ago is the probe's), or false.
+   */
   probed(deadlineMs: number): Promise<number | false> {
     const probes = this.#probes;
     const promise = new Promise<number | false>((resolve) => {
       if (probes === undefined) this.#probes = [resolve];
       else probes.push(resolve);
     });
-    if (probes === undefined) this.#probeSince = this.#now();
     if (!this.probe(deadlineMs)) this.#answer(false);
     return promise;
-  }
-
-  #now(): number {
-    return this.#timers?.now() ?? 0;
   }
 
   #answer(rtt: number | false): void {

@@ -1,4 +1,10 @@
+import type { RttStats } from './stats.js';
 import type { Timers } from './timers.js';
+
+/** `#rttLast` before the first answer. */
+const NONE_YET = -1;
+/** `#rttLast` of a heartbeat whose pings are not sent: nothing answers them. */
+const UNMEASURED = -2;
 
 /**
  * What a {@link Heartbeat} asks of its owner about the client it watches. It gets the owner as an
@@ -22,8 +28,9 @@ export interface HeartbeatHost<O, C> {
  * peer is dead. So with no `postpone()` this pings every period, and whatever `postpone()` does, a
  * peer that went silent is declared dead at most two periods after its last heartbeat.
  *
- * Heartbeats and postponements only record a time: the timer is re-armed lazily when it fires,
- * so feeding every chunk of data as a heartbeat costs no timer operation.
+ * Heartbeats and postponements only record a time (the first heartbeat after a ping also its
+ * round trip): the timer is re-armed lazily when it fires, so feeding every chunk of data as a
+ * heartbeat costs no timer operation.
  */
 export class Heartbeat<O, C> {
   // Fields are few on purpose: a heartbeat lives as long as its connection, and 10,000 idle
@@ -47,9 +54,27 @@ export class Heartbeat<O, C> {
   #probing = false;
   /** When the timer was due, to tell how late it fired. */
   #dueAt = 0;
+  // The round trips, in whole ms (NONE_YET, or UNMEASURED when the owner sends no pings). The
+  // smoothed one is kept times 8, as TCP stacks keep SRTT: an integer, so the field stays a
+  // small integer and an update allocates nothing.
+  #rttLast = NONE_YET;
+  #rttMin = -1;
+  #srtt8 = 0;
 
-  constructor(periodMs: number, host: HeartbeatHost<O, C>, owner: O, client: C, timers: Timers) {
+  /**
+   * `measures`: the pings reach the peer, so the heartbeat after each is its answer (round trips
+   * are kept); without it a ping is a deadline only and no round trip is recorded.
+   */
+  constructor(
+    periodMs: number,
+    host: HeartbeatHost<O, C>,
+    owner: O,
+    client: C,
+    timers: Timers,
+    measures = true,
+  ) {
     this.#period = periodMs;
+    if (!measures) this.#rttLast = UNMEASURED;
     this.#host = host;
     this.#owner = owner;
     this.#client = client;
@@ -66,11 +91,36 @@ export class Heartbeat<O, C> {
     this.#arm(this.#period);
   }
 
-  /** The peer showed it is alive. */
-  beat(): void {
-    this.#lastBeat = this.#timers.now();
+  /**
+   * The peer showed it is alive. Returns the ms since the ping when this is the first heartbeat
+   * after one (its answer: a round trip, recorded unless the pings are not sent), else -1.
+   */
+  beat(): number {
+    const now = this.#timers.now();
+    const sent = this.#pingSentAt;
+    this.#lastBeat = now;
     this.#pingSentAt = undefined;
     this.#probing = false;
+    if (sent === undefined) return -1;
+    const rtt = now - sent;
+    const last = this.#rttLast;
+    if (last === UNMEASURED) return rtt;
+    // RFC 6298's SRTT update, alpha 1/8, on SRTT × 8.
+    if (last === NONE_YET) {
+      this.#rttMin = rtt;
+      this.#srtt8 = rtt * 8;
+    } else {
+      if (rtt < this.#rttMin) this.#rttMin = rtt;
+      this.#srtt8 += rtt - Math.floor(this.#srtt8 / 8);
+    }
+    this.#rttLast = rtt;
+    return rtt;
+  }
+
+  /** The round trips measured so far; undefined until a ping was answered. */
+  get rtt(): RttStats | undefined {
+    if (this.#rttLast < 0) return undefined;
+    return { last: this.#rttLast, min: this.#rttMin, smoothed: this.#srtt8 / 8 };
   }
 
   /** True while a probe is out and unanswered. */

@@ -13,6 +13,15 @@ export {
 } from './cancellation.js';
 export { Connback } from './connback.js';
 export type { Connector, ValueOrPromise } from './connector.js';
+export type {
+  AttemptContext,
+  CloseMessage,
+  ConnectMessage,
+  ErrorMessage,
+  PingMessage,
+  PongMessage,
+  StateMessage,
+} from './diagnostics.js';
 export { asyncDisposeSymbol, disposeSymbol } from './dispose.js';
 export type { ConnbackEnvironment, EnvironmentSignal } from './environment.js';
 export { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
@@ -38,6 +47,6 @@ export {
 } from './pool.js';
 export { redactText, redactUrl } from './redact.js';
 export type { ConnbackState, StateChange } from './state.js';
-export type { ConnbackStats, ConnectInfo, WakeInfo } from './stats.js';
+export type { ConnbackStats, ConnectInfo, PongInfo, RttStats, WakeInfo } from './stats.js';
 export { type ConnbackStatus, STATUS_BUFFER_SIZE, StatusIterator } from './status.js';
 export { type ConnectionUrl, type ConnectionUrlOptions, parseConnectionUrl } from './url.js';

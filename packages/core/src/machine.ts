@@ -1,8 +1,10 @@
 import type { Attempt } from './attempt.js';
 import type { Cancellable } from './cancellation.js';
 import type { Connection } from './connection.js';
+import { diagnostics, publish } from './diagnostics.js';
 import type { EnvironmentSignal } from './environment.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
+import type { EventChannel } from './events.js';
 import { Reactions } from './reactions.js';
 import { refuseToken } from './waiters.js';
 import type { WakeGap } from './wake.js';
@@ -126,7 +128,20 @@ export class Machine<T> extends Reactions<T> {
   }
 
   feedHeartbeat(client: T | undefined): void {
-    this.#liveFor(client)?.beat();
+    const live = this.#liveFor(client);
+    if (live === undefined) return;
+    // The beat counts at once; only its announcement (if anyone hears it) waits its turn.
+    const rtt = live.beat();
+    // Without a ping method nothing went out: the beat answers no ping.
+    if (rtt < 0 || !this.pongHeard || this.connector.ping === undefined) return;
+    if (this.busy) this.wait(() => this.#ponged(live, rtt));
+    else this.#ponged(live, rtt);
+  }
+
+  #ponged(live: Connection<T>, rtt: number): void {
+    this.pay();
+    this.pongStep(live, rtt);
+    this.next();
   }
 
   /** The live connection, if `client` is its client or not given. */
@@ -141,14 +156,31 @@ export class Machine<T> extends Reactions<T> {
    */
   reportThrown(thrown: unknown, what = 'an event listener'): void {
     const channel = this.heard;
-    if (channel === undefined) return;
+    const published = diagnostics?.error.hasSubscribers === true;
+    if (channel === undefined && !published) return;
     const message = `${what} threw: ${toError(thrown).message}`;
-    channel.fire(new ConnbackError(ErrorCode.ListenerFailed, message, { cause: thrown }));
+    this.#reportNow(
+      channel,
+      new ConnbackError(ErrorCode.ListenerFailed, message, { cause: thrown }),
+    );
   }
 
   /** `connector.close` threw or rejected: reported at once. */
   closeFailed(thrown: unknown): void {
-    this.heard?.fire(new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }));
+    const channel = this.heard;
+    if (channel === undefined && diagnostics?.error.hasSubscribers !== true) return;
+    this.#reportNow(
+      channel,
+      new ConnbackError(ErrorCode.CloseFailed, undefined, { cause: thrown }),
+    );
+  }
+
+  /** An error no transition announces: to `connback:error` and the `onerror` listeners, at once. */
+  #reportNow(channel: EventChannel<[Error]> | undefined, error: Error): void {
+    if (diagnostics?.error.hasSubscribers) {
+      publish(diagnostics.error, { connback: this.connback, error });
+    }
+    channel?.fire(error);
   }
 
   /** Connect gave a client or an error: at once, inside `#begin`, or later from its promise. */

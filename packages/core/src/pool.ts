@@ -1,3 +1,4 @@
+import { connecting } from './diagnostics.js';
 import { ConnbackError, ErrorCode, isConnbackError } from './errors.js';
 import { redactText } from './redact.js';
 import { TIMERS } from './timers.js';
@@ -159,6 +160,7 @@ export class EndpointPool<E> {
       }
       const entry = this.#entry(endpoint);
       entry.attempts += 1;
+      this.#traced(entry.name);
       return endpoint;
     }
     const now = TIMERS.now();
@@ -184,7 +186,14 @@ export class EndpointPool<E> {
     const entry = chosen as Entry<E>;
     this.#cursor = (index + 1) % n;
     entry.attempts += 1;
+    this.#traced(entry.name);
     return entry.endpoint;
+  }
+
+  /** Names the endpoint on the context of the traced attempt picking it, if any (diagnostics). */
+  #traced(name: string): void {
+    const context = connecting.context;
+    if (context !== undefined) context.endpoint = name;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Connection } from './connection.js';
+import { diagnostics } from './diagnostics.js';
 import { type EnvironmentSignal, isHidden, isOnline } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 import { lateBar } from './heartbeat.js';
@@ -115,7 +116,39 @@ export abstract class Reactions<T> extends Transitions<T> {
       // The ping below is the probe: only its deadline becomes shorter.
       connection.probe(this.#probeDeadline());
     }
+    // The keepalive's hot path: with nobody listening, one field read and one getter.
+    const rare = this.channels?.rare;
+    if ((rare === undefined || rare.ping === undefined) && !diagnostics?.ping.hasSubscribers) {
+      connection.ping(this.connector);
+      return;
+    }
+    // Announced before the connector's code runs (it may answer at once, and its answer's
+    // onpong must come after), delivered once it returned.
+    if (this.connector.ping !== undefined) {
+      if (diagnostics?.ping.hasSubscribers) {
+        this.publishLater(diagnostics.ping, { connback: this.connback });
+      }
+      this.post0(rare?.ping);
+    }
     connection.ping(this.connector);
+    this.deliver();
+  }
+
+  /** A heartbeat answered a ping of `connection` after `rtt` ms: `onpong`, `connback:pong`. */
+  protected pongStep(connection: Connection<T>, rtt: number): void {
+    if (this.current !== connection) return;
+    if (diagnostics?.pong.hasSubscribers) {
+      this.publishLater(diagnostics.pong, { connback: this.connback, rtt });
+    }
+    const channel = this.channels?.rare?.pong;
+    if (channel?.listening) this.post1(channel, { rtt });
+    this.deliver();
+  }
+
+  /** True when someone listens to `onpong` or `connback:pong`: otherwise a pong is not announced. */
+  protected get pongHeard(): boolean {
+    const pong = this.channels?.rare?.pong;
+    return pong?.listening === true || diagnostics?.pong.hasSubscribers === true;
   }
 
   /** The probe's deadline (ms): `probeTimeout`, at most a keepalive period. */
@@ -133,7 +166,7 @@ export abstract class Reactions<T> extends Transitions<T> {
   #wakeUp(state: InternalState<T>, asleep: number, action: 'probe' | 'retry'): boolean {
     this.counters.wakes += 1;
     if (trace.enabled) trace('wake-up: away %d ms, %s', asleep, action);
-    this.post1(this.channels?.wake, { asleep, action });
+    this.post1(this.channels?.rare?.wake, { asleep, action });
     return this.still(state);
   }
 

@@ -23,6 +23,30 @@ export interface WakeInfo {
   readonly action: 'probe' | 'retry';
 }
 
+/**
+ * The round trips of the live connection's keepalive, in ms: from a ping to the first heartbeat
+ * after it (`feedHeartbeat`: the pong, or any data the transport feeds as one). On a connection
+ * that carries other traffic, data that arrives before the pong counts as the answer, so a
+ * figure may be shorter than the network's round trip, never longer than the peer's answer.
+ */
+export interface RttStats {
+  /** The latest round trip, ms. */
+  readonly last: number;
+  /** The shortest round trip of this connection, ms. */
+  readonly min: number;
+  /**
+   * The smoothed round trip, ms, as TCP's SRTT (RFC 6298): the first sample, then
+   * `7/8 × smoothed + 1/8 × sample` for each later one (alpha 1/8), to 1/8 ms.
+   */
+  readonly smoothed: number;
+}
+
+/** The payload of `onpong`. */
+export interface PongInfo {
+  /** Ms from the ping to this heartbeat, its answer. */
+  readonly rtt: number;
+}
+
 /** A snapshot of a Connback's counters, as `stats` returns it. */
 export interface ConnbackStats {
   readonly state: ConnbackState;
@@ -58,6 +82,11 @@ export interface ConnbackStats {
    * `environment` to say the network is back (no attempt is made and none counted meanwhile).
    */
   readonly waitingFor: 'backoff' | 'network' | undefined;
+  /**
+   * The round trips of the live connection's pings (see {@link RttStats}); undefined while not
+   * connected, and until a ping of this connection was answered. Each connection starts afresh.
+   */
+  readonly rtt: RttStats | undefined;
 }
 
 /** The counters behind {@link ConnbackStats}, kept by the state machine. */
@@ -105,6 +134,7 @@ export class Counters {
             : state.timer !== undefined
               ? 'backoff'
               : undefined,
+      rtt: state.name === 'connected' ? state.rtt : undefined,
     };
   }
 }

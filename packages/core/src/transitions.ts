@@ -6,6 +6,7 @@ import type { Cancellable } from './cancellation.js';
 import type { Connback } from './connback.js';
 import { type CloseSink, Connection, type ConnectionHost, closeClient } from './connection.js';
 import type { Connector } from './connector.js';
+import { diagnostics } from './diagnostics.js';
 import { type EnvironmentSignal, subscribeTo, unsubscribeFrom } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 import type { ResolvedConnbackOptions } from './options.js';
@@ -177,7 +178,7 @@ export abstract class Transitions<T>
     this.#state = ENDING;
     this.#leaveEnvironment();
     this.#announce(prev.name, 'ending');
-    if (prev.name === 'connected') this.post1(this.channels?.close, false);
+    if (prev.name === 'connected') this.#closed(false);
     this.#release(prev, ErrorCode.Ended, force);
     this.deliver();
     // Nothing moves the state on while it is `ending`: reconnect() waits, the rest is a no-op.
@@ -228,6 +229,7 @@ export abstract class Transitions<T>
         return;
       }
     }
+    attempt.gave(client, this.counters.endpoint);
     this.#connected(attempt, client);
   }
 
@@ -261,7 +263,7 @@ export abstract class Transitions<T>
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connecting', 'offline');
-    this.post1(this.channels?.error, error);
+    this.#errored(error);
     this.#release(prev, error, true);
     if (this.still(offline)) this.carryOn(offline, error, !this.policy.exhausted);
   }
@@ -279,6 +281,13 @@ export abstract class Transitions<T>
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(resolveWaiters, this.#waiters, client);
     }
+    if (diagnostics?.connect.hasSubscribers) {
+      const connback = this.#connback as Connback<unknown>;
+      const { number } = attempt;
+      const endpoint = this.counters.endpoint;
+      const message = { connback, client, reconnect, attempt: number, endpoint };
+      this.publishLater(diagnostics.connect, message);
+    }
     const channel = this.channels?.connect;
     if (channel?.listening) {
       const endpoint = this.counters.endpoint;
@@ -287,10 +296,10 @@ export abstract class Transitions<T>
     // canPing is the connector's code: it may have ended the connection already.
     const period = this.#options.keepalive * 1000;
     if (period > 0 && connection.pingable(this.connector) && this.#state === connection) {
-      connection.startKeepalive(period, this.timers);
+      connection.startKeepalive(period, this.timers, this.connector.ping !== undefined);
       watcherFor(this.timers).add(this);
     }
-    // The settled attempt's release runs no user code; after the heartbeat is armed, Node's count
+    // The settled attempt's release runs no user code (but a tracing subscriber's); after the heartbeat is armed, Node's count
     // of live timers never touches zero here (each time it does costs a native call).
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
@@ -325,8 +334,8 @@ export abstract class Transitions<T>
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
     this.#announce('connected', 'offline');
-    if (error !== undefined) this.post1(this.channels?.error, error);
-    this.post1(this.channels?.close, hasError);
+    if (error !== undefined) this.#errored(error);
+    this.#closed(hasError);
     this.#release(prev, ErrorCode.Cancelled, true);
     if (!this.still(offline)) return;
     if (!requested) this.carryOn(offline, error, error !== undefined);
@@ -423,8 +432,32 @@ export abstract class Transitions<T>
 
   #announce(from: ConnbackState, to: ConnbackState): void {
     if (trace.enabled) trace('%s → %s', from, to);
+    if (diagnostics?.state.hasSubscribers) {
+      this.publishLater(diagnostics.state, { connback: this.#connback, from, to });
+    }
     const channel = this.channels?.state;
     if (channel?.listening) this.post1(channel, { from, to });
+  }
+
+  /** Posts `onclose` (and `connback:close`). */
+  #closed(hasError: boolean): void {
+    if (diagnostics?.close.hasSubscribers) {
+      this.publishLater(diagnostics.close, { connback: this.#connback, hasError });
+    }
+    this.post1(this.channels?.close, hasError);
+  }
+
+  /** Posts `onerror` (and `connback:error`). */
+  #errored(error: Error): void {
+    if (diagnostics?.error.hasSubscribers) {
+      this.publishLater(diagnostics.error, { connback: this.#connback, error });
+    }
+    this.post1(this.channels?.error, error);
+  }
+
+  /** The Connback, for the messages of the diagnostics channels. */
+  protected get connback(): Connback<T> {
+    return this.#connback;
   }
 
   #wait(token: Cancellable | undefined, stop: (() => void) | undefined): Promise<T> {

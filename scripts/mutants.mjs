@@ -99,14 +99,14 @@ const mutants = [
     id: 'drop-announces-after-close',
     what: 'a drop posts onerror and onclose after connector.close: an end() from close comes first',
     file: 'src/transitions.ts',
-    find: `    this.#announce('connected', 'offline');
-    if (error !== undefined) this.post1(this.channels?.error, error);
-    this.post1(this.channels?.close, hasError);
+    find: `    this.announceState('connected', 'offline');
+    if (error !== undefined) this.announceError(error);
+    this.announceClose(hasError);
     this.#release(prev, ErrorCode.Cancelled, true);`,
     replace: `    this.#release(prev, ErrorCode.Cancelled, true);
-    this.#announce('connected', 'offline');
-    if (error !== undefined) this.post1(this.channels?.error, error);
-    this.post1(this.channels?.close, hasError);`,
+    this.announceState('connected', 'offline');
+    if (error !== undefined) this.announceError(error);
+    this.announceClose(hasError);`,
   },
   {
     group: 'R10',

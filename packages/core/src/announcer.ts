@@ -1,7 +1,10 @@
 import { Channels } from './channels.js';
-import { type DiagnosticsChannel, publish } from './diagnostics.js';
+import type { Connback } from './connback.js';
+import { type DiagnosticsChannel, diagnostics, publish } from './diagnostics.js';
 import type { EventChannel } from './events.js';
 import { Outbox } from './outbox.js';
+import type { ConnbackState } from './state.js';
+import { trace } from './trace.js';
 import { quiet } from './waiters.js';
 
 /**
@@ -27,6 +30,9 @@ export abstract class Announcer<T> {
 
   /** True while `end()` runs: calls made then wait until onend fired. */
   protected abstract get ending(): boolean;
+
+  /** The Connback, for the messages of the diagnostics channels. */
+  protected abstract get connback(): Connback<T>;
 
   /** The channels, made when an event is first read. */
   get events(): Channels<T> {
@@ -71,6 +77,32 @@ export abstract class Announcer<T> {
    */
   protected publishLater(channel: DiagnosticsChannel, message: unknown): void {
     this.#pending().post(publish, channel, message, undefined);
+  }
+
+  /** Posts `onstatechange` (and `connback:state`). */
+  protected announceState(from: ConnbackState, to: ConnbackState): void {
+    if (trace.enabled) trace('%s → %s', from, to);
+    if (diagnostics?.state.hasSubscribers) {
+      this.publishLater(diagnostics.state, { connback: this.connback, from, to });
+    }
+    const channel = this.channels?.state;
+    if (channel?.listening) this.post1(channel, { from, to });
+  }
+
+  /** Posts `onclose` (and `connback:close`). */
+  protected announceClose(hasError: boolean): void {
+    if (diagnostics?.close.hasSubscribers) {
+      this.publishLater(diagnostics.close, { connback: this.connback, hasError });
+    }
+    this.post1(this.channels?.close, hasError);
+  }
+
+  /** Posts `onerror` (and `connback:error`). */
+  protected announceError(error: Error): void {
+    if (diagnostics?.error.hasSubscribers) {
+      this.publishLater(diagnostics.error, { connback: this.connback, error });
+    }
+    this.post1(this.channels?.error, error);
   }
 
   /** Delivers what is pending, in order, and what those deliveries post meanwhile. */

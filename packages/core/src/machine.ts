@@ -5,7 +5,9 @@ import { diagnostics, publish } from './diagnostics.js';
 import type { EnvironmentSignal } from './environment.js';
 import { ConnbackError, ErrorCode, toError } from './errors.js';
 import type { EventChannel } from './events.js';
+import type { EndpointStats } from './pool.js';
 import { Reactions } from './reactions.js';
+import type { ConnbackStats } from './stats.js';
 import { refuseToken } from './waiters.js';
 import type { WakeGap } from './wake.js';
 
@@ -70,6 +72,19 @@ export class Machine<T> extends Reactions<T> {
     this.pay();
     this.endStep(force);
     this.next();
+  }
+
+  /** A snapshot of the counters; the connector's `endpointStats` is user code, guarded. */
+  stats(): ConnbackStats {
+    let endpoints: readonly EndpointStats[] | undefined;
+    if (this.connector.endpointStats !== undefined) {
+      try {
+        endpoints = this.connector.endpointStats();
+      } catch (thrown) {
+        this.reportThrown(thrown, "the connector's endpointStats");
+      }
+    }
+    return this.counters.snapshot(this.current, this.policy.attempts, this.timers, endpoints);
   }
 
   reschedulePingTimer(): void {

@@ -10,9 +10,8 @@ import { diagnostics } from './diagnostics.js';
 import { type EnvironmentSignal, subscribeTo, unsubscribeFrom } from './environment.js';
 import { ConnbackError, ErrorCode } from './errors.js';
 import type { ResolvedConnbackOptions } from './options.js';
-import type { EndpointStats } from './pool.js';
-import type { ConnbackState, InternalState } from './state.js';
-import { type ConnbackStats, Counters } from './stats.js';
+import type { InternalState } from './state.js';
+import { Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
 import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
@@ -107,18 +106,6 @@ export abstract class Transitions<T>
     return this.#autoStart;
   }
 
-  stats(): ConnbackStats {
-    let endpoints: readonly EndpointStats[] | undefined;
-    if (this.connector.endpointStats !== undefined) {
-      try {
-        endpoints = this.connector.endpointStats();
-      } catch (thrown) {
-        this.reportThrown(thrown, "the connector's endpointStats");
-      }
-    }
-    return this.counters.snapshot(this.#state, this.policy.attempts, this.timers, endpoints);
-  }
-
   /** Delivers, then tells whether `state` is still the current state. */
   protected still(state: InternalState<T>): boolean {
     this.deliver();
@@ -177,13 +164,13 @@ export abstract class Transitions<T>
     this.#outage = false;
     this.#state = ENDING;
     this.#leaveEnvironment();
-    this.#announce(prev.name, 'ending');
-    if (prev.name === 'connected') this.#closed(false);
+    this.announceState(prev.name, 'ending');
+    if (prev.name === 'connected') this.announceClose(false);
     this.#release(prev, ErrorCode.Ended, force);
     this.deliver();
     // Nothing moves the state on while it is `ending`: reconnect() waits, the rest is a no-op.
     this.#state = ENDED;
-    this.#announce('ending', 'ended');
+    this.announceState('ending', 'ended');
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(rejectWaiters, this.#waiters, endedError);
     }
@@ -201,7 +188,7 @@ export abstract class Transitions<T>
     this.#state = attempt;
     if (trace.enabled) trace('attempt %d of the outage (%d in all)', attempt.number, all);
     if (this.#options.connectTimeout > 0) attempt.arm(this.timers, this.#options.connectTimeout);
-    this.#announce(prev.name, 'connecting');
+    this.announceState(prev.name, 'connecting');
     if (announce) this.post0(this.channels?.reconnect);
     this.#release(prev, ErrorCode.Cancelled, true);
     if (!this.still(attempt)) return;
@@ -262,8 +249,8 @@ export abstract class Transitions<T>
     this.policy.failed(error);
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
-    this.#announce('connecting', 'offline');
-    this.#errored(error);
+    this.announceState('connecting', 'offline');
+    this.announceError(error);
     this.#release(prev, error, true);
     if (this.still(offline)) this.carryOn(offline, error, !this.policy.exhausted);
   }
@@ -277,7 +264,7 @@ export abstract class Transitions<T>
     this.counters.connects += 1;
     this.#outage = false;
     this.#state = connection;
-    this.#announce('connecting', 'connected');
+    this.announceState('connecting', 'connected');
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(resolveWaiters, this.#waiters, client);
     }
@@ -333,9 +320,9 @@ export abstract class Transitions<T>
     }
     const offline: Offline = { name: 'offline', timer: undefined, budgeted: false };
     this.#state = offline;
-    this.#announce('connected', 'offline');
-    if (error !== undefined) this.#errored(error);
-    this.#closed(hasError);
+    this.announceState('connected', 'offline');
+    if (error !== undefined) this.announceError(error);
+    this.announceClose(hasError);
     this.#release(prev, ErrorCode.Cancelled, true);
     if (!this.still(offline)) return;
     if (!requested) this.carryOn(offline, error, error !== undefined);
@@ -377,7 +364,7 @@ export abstract class Transitions<T>
     this.#outage = false;
     this.#state = { name: 'failed', error: reason };
     this.#leaveEnvironment();
-    this.#announce(prev.name, 'failed');
+    this.announceState(prev.name, 'failed');
     if (this.#waiters !== undefined && this.#waiters.size > 0) {
       this.postCall(rejectWaiters, this.#waiters, reason);
     }
@@ -399,7 +386,7 @@ export abstract class Transitions<T>
     this.#outage = false;
     this.#state = IDLE;
     this.#leaveEnvironment();
-    this.#announce(prev.name, 'idle');
+    this.announceState(prev.name, 'idle');
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
     this.next();
@@ -428,31 +415,6 @@ export abstract class Transitions<T>
         break;
       default:
     }
-  }
-
-  #announce(from: ConnbackState, to: ConnbackState): void {
-    if (trace.enabled) trace('%s → %s', from, to);
-    if (diagnostics?.state.hasSubscribers) {
-      this.publishLater(diagnostics.state, { connback: this.#connback, from, to });
-    }
-    const channel = this.channels?.state;
-    if (channel?.listening) this.post1(channel, { from, to });
-  }
-
-  /** Posts `onclose` (and `connback:close`). */
-  #closed(hasError: boolean): void {
-    if (diagnostics?.close.hasSubscribers) {
-      this.publishLater(diagnostics.close, { connback: this.#connback, hasError });
-    }
-    this.post1(this.channels?.close, hasError);
-  }
-
-  /** Posts `onerror` (and `connback:error`). */
-  #errored(error: Error): void {
-    if (diagnostics?.error.hasSubscribers) {
-      this.publishLater(diagnostics.error, { connback: this.#connback, error });
-    }
-    this.post1(this.channels?.error, error);
   }
 
   /** The Connback, for the messages of the diagnostics channels. */

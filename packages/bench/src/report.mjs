@@ -19,8 +19,40 @@ const KB = 1024;
 export const FAILOVER_CT_MS = 1000;
 
 /**
- * The figures of the table. `target`: `ratio` compares connback with raw measured in the same
- * suite run; `max`/`min` are absolute bounds; `every` bounds the worst run instead of the median.
+ * The tables of the report. Each one's first variant is the floor every ratio divides by; the
+ * ratio columns and the verdicts are for `ratios` and `judged`, in that order.
+ */
+export const TABLES = {
+  tcp: {
+    variants: ['raw', '0.1.7', 'connback'],
+    heads: ['raw (floor)', '0.1.7', 'connback'],
+    ratios: [
+      ['connback', 'connback / raw'],
+      ['0.1.7', '0.1.7 / raw'],
+    ],
+    judged: [['connback', 'met']],
+  },
+  ws: {
+    variants: ['ws-raw', 'ws-connback', 'ws-socket'],
+    heads: ['raw `ws` loop (floor)', 'connback ws', 'ReconnectingWebSocket'],
+    ratios: [
+      ['ws-connback', 'connback ws / raw'],
+      ['ws-socket', 'ReconnectingWebSocket / raw'],
+    ],
+    judged: [
+      ['ws-connback', 'met (connback ws)'],
+      ['ws-socket', 'met (ReconnectingWebSocket)'],
+    ],
+  },
+};
+
+/** The ws rows' ratio target for heap per idle connection (issue 16). */
+export const WS_HEAP_RATIO = 1.3;
+
+/**
+ * The figures of the tables (`table` 'ws' for the WebSocket rows, else the TCP table).
+ * `target`: `ratio` compares a variant with the floor measured in the same suite run;
+ * `max`/`min` are absolute bounds; `every` bounds the worst run instead of the median.
  */
 const FIGURES = [
   {
@@ -228,6 +260,38 @@ const FIGURES = [
     value: (r) => r.cpuPercent,
     unit: '%',
   },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `ws client heap per idle conn, ${s.idleConns.toLocaleString('en')} conns, keepalive 1 s`,
+    value: (r) => r.heapPerConn / KB,
+    unit: 'KB',
+    target: { ratio: WS_HEAP_RATIO, below: true },
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `for reference, ws client RSS per idle conn, ${s.idleConns.toLocaleString('en')} conns`,
+    value: (r) => r.rssPerConn / KB,
+    unit: 'KB',
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `for reference, ws client CPU s per idle minute, ${s.idleConns.toLocaleString('en')} conns, keepalive 1 s`,
+    value: (r) => r.cpuPerMinute,
+    unit: 's',
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: () => 'for reference, of which user CPU (Node and JavaScript)',
+    value: (r) => r.userPerMinute,
+    unit: 's',
+  },
 ];
 
 function format(value, unit) {
@@ -293,23 +357,28 @@ function ratioText(values, rawValues, figure) {
   return Number.isFinite(ratio) ? `${ratio.toFixed(digits)} ×` : '';
 }
 
-export function renderTable(results) {
+/** The table `name` of {@link TABLES} (the TCP one by default), or '' when no figure of it was run. */
+export function renderTable(results, name = 'tcp') {
+  const table = TABLES[name];
+  const [floor] = table.variants;
   const lines = [
-    '| figure | raw (floor) | 0.1.7 | connback | connback / raw | 0.1.7 / raw | target | met |',
-    '|---|---|---|---|---|---|---|---|',
+    `| figure | ${table.heads.join(' | ')} | ${table.ratios.map(([, head]) => head).join(' | ')} | target | ${table.judged.map(([, head]) => head).join(' | ')} |`,
+    `|---|${table.variants.map(() => '---|').join('')}${table.ratios.map(() => '---|').join('')}---|${table.judged.map(() => '---|').join('')}`,
   ];
   for (const figure of FIGURES) {
-    if (!results.experiments[figure.experiment]) continue;
-    const raw = valuesOf(results, figure, 'raw');
-    const old = valuesOf(results, figure, '0.1.7');
-    const ours = valuesOf(results, figure, 'connback');
+    if ((figure.table ?? 'tcp') !== name || !results.experiments[figure.experiment]) continue;
+    const values = Object.fromEntries(table.variants.map((v) => [v, valuesOf(results, figure, v)]));
     // A figure this run did not record at all (an older results file) is left out.
-    if (![...raw, ...old, ...ours].some((v) => !Number.isNaN(v))) continue;
+    if (!Object.values(values).some((runs) => runs.some((v) => !Number.isNaN(v)))) continue;
+    const floorValues = values[floor];
+    const cells = table.variants.map((v) => cell(values[v], figure, results.size));
+    const ratios = table.ratios.map(([v]) => ratioText(values[v], floorValues, figure));
+    const verdicts = table.judged.map(([v]) => met(figure.target, values[v], floorValues));
     lines.push(
-      `| ${figure.label(results.size)} | ${cell(raw, figure, results.size)} | ${cell(old, figure, results.size)} | ${cell(ours, figure, results.size)} | ${ratioText(ours, raw, figure)} | ${ratioText(old, raw, figure)} | ${targetText(figure.target)} | ${met(figure.target, ours, raw)} |`,
+      `| ${figure.label(results.size)} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${targetText(figure.target)} | ${verdicts.join(' | ')} |`,
     );
   }
-  return lines.join('\n');
+  return lines.length > 2 ? lines.join('\n') : '';
 }
 
 function errorsOf(results) {
@@ -345,8 +414,23 @@ a fresh server process and a fresh client process, so a ratio to raw is the medi
 runs made side by side in this one suite run (raw, 0.1.7, connback, raw, 0.1.7, …).
 
 ${renderTable(results)}
-${errors.length ? `\nRuns that failed (counted as n/a):\n${errors.join('\n')}\n` : ''}
+${wsSection(results)}${errors.length ? `\nRuns that failed (counted as n/a):\n${errors.join('\n')}\n` : ''}
 ${NOTES}`;
+}
+
+/** The WebSocket table with its heading, when the suite ran the ws rows. */
+function wsSection(results) {
+  const table = renderTable(results, 'ws');
+  if (table === '') return '';
+  return `
+## WebSocket rows
+
+The idle row over WebSockets: the same method, sizes and number of runs, against a \`ws\`
+WebSocketServer that answers protocol pings; a ratio is to the raw \`ws\` loop of the same run
+(ws-raw, ws-connback, ws-socket, ws-raw, …).
+
+${table}
+`;
 }
 
 const NOTES = `## What is measured, and how

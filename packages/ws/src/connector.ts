@@ -32,8 +32,53 @@ interface Transport {
   off(event: 'data', listener: () => void): unknown;
 }
 
-/** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
+/**
+ * `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. It
+ * stays on the socket for good: a closed socket emits nothing more, and it costs nothing.
+ */
 function swallow(): void {}
+
+/**
+ * The TCP transport each `ws` socket got at its upgrade, until the attempt settles. One listener
+ * shared by every socket (Node calls it with the socket as `this`) instead of a closure each.
+ */
+const upgrades = new WeakMap<object, Transport>();
+
+function noteUpgrade(this: object, response: { socket?: Transport } | undefined): void {
+  const transport = response?.socket;
+  if (transport !== undefined) upgrades.set(this, transport);
+}
+
+/** What an open socket's transport feeds: its Connback, and the socket to name as the client. */
+interface TransportFeed {
+  readonly connback: Connback<WebSocketLike>;
+  readonly socket: WebSocketLike;
+}
+
+/**
+ * The feed of each open socket's TCP transport. Every chunk (a pong, a message or a part of
+ * one) is a heartbeat; the listener is shared by every transport (a net.Socket calls it as
+ * `this`), so a connection costs one map entry instead of a closure and its context.
+ */
+const transportFeeds = new WeakMap<Transport, TransportFeed>();
+
+function feedTransportData(this: Transport): void {
+  const feed = transportFeeds.get(this);
+  feed?.connback.feedHeartbeat(feed.socket);
+}
+
+/**
+ * The URL each open socket connected to, redacted; and for each open socket that cannot be
+ * terminated, what removes the listeners its feeds added. Shared by every connector (a socket
+ * belongs to one): a WeakMap and its table per connector would cost more than the entries.
+ */
+const endpointNames = new WeakMap<WebSocketLike, string>();
+const releases = new WeakMap<WebSocketLike, () => void>();
+
+/** Lets a socket paused at its open deliver again (a timer's argument: no closure per socket). */
+function resume(socket: WebSocketLike): void {
+  socket.resume?.();
+}
 
 /**
  * An Error from a WebSocket 'error' event (`ws` puts one in `event.error`; browsers give none,
@@ -94,7 +139,7 @@ function closeInfoOf(event: { code?: unknown; reason?: unknown; wasClean?: unkno
   };
 }
 
-/** Adds listeners and returns the function that removes them all. */
+/** Adds listeners and returns the function that removes them all (an attempt's, short-lived). */
 function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () => void {
   for (const [type, listener] of Object.entries(listeners)) socket.addEventListener(type, listener);
   return () => {
@@ -113,12 +158,11 @@ export class WsConnector implements Connector<WebSocketLike> {
   readonly options: ResolvedWsConnectorOptions;
   #socketClass: WebSocketConstructor | undefined;
   #lastClose: CloseInfo | undefined;
-  /** For each open socket, what removes the listeners `#bindFeeds` added. */
-  readonly #releases = new WeakMap<WebSocketLike, () => void>();
+  /** The last URL a socket opened to and its redacted name, shared by its sockets. */
+  #lastUrl: string | undefined;
+  #lastName = '';
   /** The URLs and their counters, when `url` is a list. */
   readonly pool: EndpointPool<string | URL> | undefined;
-  /** The URL each open socket connected to, redacted. */
-  readonly #endpoints = new WeakMap<WebSocketLike, string>();
   /** Counters per URL, when `url` is a list. */
   readonly endpointStats?: () => readonly EndpointStats[];
   /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
@@ -145,7 +189,7 @@ export class WsConnector implements Connector<WebSocketLike> {
 
   /** The URL `socket` connected to, credentials redacted, for `onconnect` and `stats`. */
   endpoint(socket: WebSocketLike): string | undefined {
-    return this.#endpoints.get(socket);
+    return endpointNames.get(socket);
   }
 
   /** How the last socket that had opened closed. */
@@ -167,14 +211,11 @@ export class WsConnector implements Connector<WebSocketLike> {
     const { protocols, wsOptions } = this.options;
     if (trace.enabled) trace('connecting to %s', redactUrl(url));
     const socket = new WebSocketClass(url, protocols, wsOptions);
-    /** With `ws`: the TCP socket under the WebSocket, whose every chunk is a sign of life. */
-    let transport: Transport | undefined;
+    // With `ws`: the TCP socket under the WebSocket (its 'upgrade' event gives it), whose every
+    // chunk is a sign of life.
     if (typeof socket.on === 'function') {
       socket.on('error', swallow);
-      socket.addEventListener('close', () => socket.off?.('error', swallow));
-      socket.on('upgrade', (response: { socket?: Transport }) => {
-        transport = response.socket;
-      });
+      socket.on('upgrade', noteUpgrade);
     }
     return new Promise<WebSocketLike>((resolve, reject) => {
       let unsubscribe = (): void => {};
@@ -183,6 +224,7 @@ export class WsConnector implements Connector<WebSocketLike> {
         settled = true;
         unlisten();
         unsubscribe();
+        socket.off?.('upgrade', noteUpgrade);
       };
       const fail = (error: unknown, abort: boolean) => {
         settle();
@@ -193,13 +235,15 @@ export class WsConnector implements Connector<WebSocketLike> {
       const succeed = () => {
         settle();
         if (picked !== undefined) pool?.connected(picked);
-        this.#endpoints.set(socket, redactUrl(url));
+        endpointNames.set(socket, this.#nameOf(url));
+        const transport = upgrades.get(socket);
+        upgrades.delete(socket);
         this.#bindFeeds(connback, socket, transport, url);
         // `ws` delivers a message that came with the handshake on the next tick, before
         // connback's onconnect: held until onconnect listeners could subscribe to messages.
         if (typeof socket.pause === 'function') {
           socket.pause();
-          setTimeout(() => socket.resume?.(), 0);
+          setTimeout(resume, 0, socket);
         }
         resolve(socket);
       };
@@ -237,6 +281,15 @@ export class WsConnector implements Connector<WebSocketLike> {
       });
       unsubscribe = token.onCancellationRequested(() => fail(token.reason, true));
     });
+  }
+
+  /** The redacted URL, computed once for the sockets of one URL. */
+  #nameOf(url: string): string {
+    if (url !== this.#lastUrl) {
+      this.#lastUrl = url;
+      this.#lastName = redactUrl(url);
+    }
+    return this.#lastName;
   }
 
   /**
@@ -327,7 +380,7 @@ export class WsConnector implements Connector<WebSocketLike> {
     const deadline = setTimeout(() => {
       if (socket.readyState === ReadyState.CLOSED) return;
       if (typeof socket.terminate === 'function') socket.terminate();
-      else this.#releases.get(socket)?.();
+      else releases.get(socket)?.();
     }, this.options.closeTimeout);
     (deadline as { unref?: () => void }).unref?.();
     socket.addEventListener('close', () => clearTimeout(deadline));
@@ -341,9 +394,12 @@ export class WsConnector implements Connector<WebSocketLike> {
   }
 
   /**
-   * Messages and pongs are heartbeats, and so is every chunk of the TCP socket beneath (with `ws`),
-   * so a large message arriving slowly keeps the connection alive. The close is fed with its code,
-   * for this socket only.
+   * Messages and pongs are heartbeats. With `ws`, every chunk of the TCP socket beneath is one
+   * instead (pongs and messages arrive as such chunks), so a large message arriving slowly keeps
+   * the connection alive and no per-socket message or pong listener is needed. The close is fed
+   * with its code, for this socket only. What a live socket holds is kept small on purpose
+   * (10,000 idle connections in one process): two closures over one context, one close listener,
+   * and a shared transport listener.
    */
   #bindFeeds(
     connback: Connback<WebSocketLike>,
@@ -352,36 +408,56 @@ export class WsConnector implements Connector<WebSocketLike> {
     url: string,
   ): void {
     let lastError: Error | undefined;
-    const beat = () => connback.feedHeartbeat(socket);
-    socket.on?.('pong', beat);
-    transport?.on('data', beat);
-    const release = () => {
-      this.#releases.delete(socket);
-      unlisten();
-      socket.off?.('pong', beat);
-      transport?.off('data', beat);
+    // `ws` is a Node EventEmitter: its 'error' event gives the Error itself, with no ErrorEvent
+    // wrapper made per listener.
+    const emitter = typeof socket.on === 'function';
+    const onError = (event: unknown) => {
+      lastError = errorOf(
+        emitter && event instanceof Error ? { error: event } : (event as { error?: unknown }),
+        url,
+      );
     };
+    const beat = transport === undefined ? () => connback.feedHeartbeat(socket) : undefined;
+    const release = () => {
+      releases.delete(socket);
+      if (transport !== undefined) {
+        transportFeeds.delete(transport);
+        transport.off('data', feedTransportData);
+      }
+      if (emitter) socket.off?.('error', onError);
+      else socket.removeEventListener('error', onError);
+      if (beat !== undefined) {
+        socket.removeEventListener('message', beat);
+        socket.off?.('pong', beat);
+      }
+      socket.removeEventListener('close', onClose);
+    };
+    const onClose = (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+      release();
+      const close = closeInfoOf(event);
+      this.#lastClose = close;
+      if (
+        isNormalClose(close.code) &&
+        lastError === undefined &&
+        this.options.shouldReconnect(close)
+      ) {
+        connback.feedClose(false, socket);
+      } else {
+        connback.feedError(new WsCloseError(close, lastError), socket);
+      }
+    };
+    if (transport !== undefined) {
+      transportFeeds.set(transport, { connback, socket });
+      transport.on('data', feedTransportData);
+    } else if (beat !== undefined) {
+      socket.addEventListener('message', beat);
+      socket.on?.('pong', beat);
+    }
+    if (emitter) socket.on?.('error', onError);
+    else socket.addEventListener('error', onError);
+    // The close event (not `ws`'s 'close' emit) says whether the closing handshake completed.
+    socket.addEventListener('close', onClose);
     // Only a socket that cannot be terminated may need letting go of (see close()).
-    if (typeof socket.terminate !== 'function') this.#releases.set(socket, release);
-    const unlisten = listen(socket, {
-      message: beat,
-      error: (event: { error?: unknown; message?: unknown }) => {
-        lastError = errorOf(event, url);
-      },
-      close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
-        release();
-        const close = closeInfoOf(event);
-        this.#lastClose = close;
-        if (
-          isNormalClose(close.code) &&
-          lastError === undefined &&
-          this.options.shouldReconnect(close)
-        ) {
-          connback.feedClose(false, socket);
-        } else {
-          connback.feedError(new WsCloseError(close, lastError), socket);
-        }
-      },
-    });
+    if (typeof socket.terminate !== 'function') releases.set(socket, release);
   }
 }

@@ -61,12 +61,16 @@ const OPENERS = {
     });
     return held;
   },
-  // The variants of the ws rows, with the harness's hooks reduced to the connect count.
+  // The variants of the ws rows, with the three hooks the row's harness gives them.
   ...Object.fromEntries(
     [wsRaw, wsConnback, wsSocket].map((variant) => [
       variant.name,
       (port, connected) =>
-        variant.open(port, { keepalive: 1, policy: DEFAULT_POLICY }, { onConnect: connected }),
+        variant.open(
+          port,
+          { keepalive: 1, policy: DEFAULT_POLICY },
+          { onAttempt: () => {}, onConnect: connected, onClose: () => {} },
+        ),
     ]),
   ),
 };

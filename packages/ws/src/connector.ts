@@ -49,22 +49,89 @@ function noteUpgrade(this: object, response: { socket?: Transport } | undefined)
   if (transport !== undefined) upgrades.set(this, transport);
 }
 
-/** What an open socket's transport feeds: its Connback, and the socket to name as the client. */
-interface TransportFeed {
-  readonly connback: Connback<WebSocketLike>;
-  readonly socket: WebSocketLike;
+/** A close event as the WebSocket API gives it. */
+interface CloseEventLike {
+  readonly code?: unknown;
+  readonly reason?: unknown;
+  readonly wasClean?: unknown;
+  readonly target?: unknown;
 }
 
 /**
- * The feed of each open socket's TCP transport. Every chunk (a pong, a message or a part of
- * one) is a heartbeat; the listener is shared by every transport (a net.Socket calls it as
- * `this`), so a connection costs one map entry instead of a closure and its context.
+ * What the feeds of an open `ws` socket need, in one record. The listeners of such sockets are
+ * functions shared by all of them (a Node emitter calls a listener with itself as `this`, and
+ * the upgrade listener already proved it of this socket), found by the socket and by its TCP
+ * transport: a connection costs this record and two map entries instead of closures.
  */
-const transportFeeds = new WeakMap<Transport, TransportFeed>();
+interface SharedFeed {
+  readonly connector: WsConnector;
+  readonly connback: Connback<WebSocketLike>;
+  readonly socket: WebSocketLike;
+  readonly transport: Transport;
+  readonly url: string;
+  lastError: Error | undefined;
+}
 
+const sharedFeeds = new WeakMap<object, SharedFeed>();
+
+/** Every chunk of the transport (a pong, a message or a part of one) is a heartbeat. */
 function feedTransportData(this: Transport): void {
-  const feed = transportFeeds.get(this);
+  const feed = sharedFeeds.get(this);
   feed?.connback.feedHeartbeat(feed.socket);
+}
+
+/** `ws`'s 'error' event gives the Error itself; the close that follows reports it. */
+function noteSocketError(this: object, error: unknown): void {
+  const feed = sharedFeeds.get(this);
+  if (feed !== undefined) feed.lastError = errorOf({ error }, feed.url);
+}
+
+function unbindShared(feed: SharedFeed): void {
+  const { socket, transport } = feed;
+  sharedFeeds.delete(socket);
+  sharedFeeds.delete(transport);
+  releases.delete(socket);
+  transport.off('data', feedTransportData);
+  // The guard goes back for good (see connect()).
+  socket.off?.('error', noteSocketError);
+  socket.on?.('error', swallow);
+  socket.removeEventListener('close', feedSharedClose);
+}
+
+/** The close event of a `ws` socket (the event, not the emit: it says whether it was clean). */
+function feedSharedClose(this: unknown, event: CloseEventLike): void {
+  const feed = sharedFeeds.get(this as object) ?? sharedFeeds.get(event?.target as object);
+  if (feed === undefined) return;
+  unbindShared(feed);
+  feedCloseOf(feed.connector, feed.connback, feed.socket, event, feed.lastError);
+}
+
+/** How the last socket of each connector that had opened closed (see `lastClose`). */
+const lastCloses = new WeakMap<WsConnector, CloseInfo>();
+
+/**
+ * Feeds `connback` the close of `socket`, one that had opened: a normal close that
+ * `shouldReconnect` accepts, with no error before it, is a clean close; anything else an error
+ * with its code.
+ */
+function feedCloseOf(
+  connector: WsConnector,
+  connback: Connback<WebSocketLike>,
+  socket: WebSocketLike,
+  event: CloseEventLike,
+  lastError: Error | undefined,
+): void {
+  const close = closeInfoOf(event);
+  lastCloses.set(connector, close);
+  if (
+    isNormalClose(close.code) &&
+    lastError === undefined &&
+    connector.options.shouldReconnect(close)
+  ) {
+    connback.feedClose(false, socket);
+  } else {
+    connback.feedError(new WsCloseError(close, lastError), socket);
+  }
 }
 
 /**
@@ -73,7 +140,20 @@ function feedTransportData(this: Transport): void {
  * belongs to one): a WeakMap and its table per connector would cost more than the entries.
  */
 const endpointNames = new WeakMap<WebSocketLike, string>();
-const releases = new WeakMap<WebSocketLike, () => void>();
+const releases = new WeakMap<object, () => void>();
+
+/** The last URL a socket opened to, and its redacted name: many Connbacks share one URL. */
+let lastUrl: string | undefined;
+let lastName = '';
+
+/** The redacted URL, computed once for the sockets of one URL (whichever connector made them). */
+function nameOf(url: string): string {
+  if (url !== lastUrl) {
+    lastUrl = url;
+    lastName = redactUrl(url);
+  }
+  return lastName;
+}
 
 /** Lets a socket paused at its open deliver again (a timer's argument: no closure per socket). */
 function resume(socket: WebSocketLike): void {
@@ -157,10 +237,6 @@ function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () 
 export class WsConnector implements Connector<WebSocketLike> {
   readonly options: ResolvedWsConnectorOptions;
   #socketClass: WebSocketConstructor | undefined;
-  #lastClose: CloseInfo | undefined;
-  /** The last URL a socket opened to and its redacted name, shared by its sockets. */
-  #lastUrl: string | undefined;
-  #lastName = '';
   /** The URLs and their counters, when `url` is a list. */
   readonly pool: EndpointPool<string | URL> | undefined;
   /** Counters per URL, when `url` is a list. */
@@ -194,7 +270,7 @@ export class WsConnector implements Connector<WebSocketLike> {
 
   /** How the last socket that had opened closed. */
   get lastClose(): CloseInfo | undefined {
-    return this.#lastClose;
+    return lastCloses.get(this);
   }
 
   /**
@@ -235,7 +311,7 @@ export class WsConnector implements Connector<WebSocketLike> {
       const succeed = () => {
         settle();
         if (picked !== undefined) pool?.connected(picked);
-        endpointNames.set(socket, this.#nameOf(url));
+        endpointNames.set(socket, nameOf(url));
         const transport = upgrades.get(socket);
         upgrades.delete(socket);
         this.#bindFeeds(connback, socket, transport, url);
@@ -281,15 +357,6 @@ export class WsConnector implements Connector<WebSocketLike> {
       });
       unsubscribe = token.onCancellationRequested(() => fail(token.reason, true));
     });
-  }
-
-  /** The redacted URL, computed once for the sockets of one URL. */
-  #nameOf(url: string): string {
-    if (url !== this.#lastUrl) {
-      this.#lastUrl = url;
-      this.#lastName = redactUrl(url);
-    }
-    return this.#lastName;
   }
 
   /**
@@ -396,10 +463,8 @@ export class WsConnector implements Connector<WebSocketLike> {
   /**
    * Messages and pongs are heartbeats. With `ws`, every chunk of the TCP socket beneath is one
    * instead (pongs and messages arrive as such chunks), so a large message arriving slowly keeps
-   * the connection alive and no per-socket message or pong listener is needed. The close is fed
-   * with its code, for this socket only. What a live socket holds is kept small on purpose
-   * (10,000 idle connections in one process): two closures over one context, one close listener,
-   * and a shared transport listener.
+   * the connection alive and no message or pong listener is needed; its listeners are shared
+   * (see {@link SharedFeed}). The close is fed with its code, for this socket only.
    */
   #bindFeeds(
     connback: Connback<WebSocketLike>,
@@ -407,55 +472,46 @@ export class WsConnector implements Connector<WebSocketLike> {
     transport: Transport | undefined,
     url: string,
   ): void {
-    let lastError: Error | undefined;
-    // `ws` is a Node EventEmitter: its 'error' event gives the Error itself, with no ErrorEvent
-    // wrapper made per listener.
-    const emitter = typeof socket.on === 'function';
-    const onError = (event: unknown) => {
-      lastError = errorOf(
-        emitter && event instanceof Error ? { error: event } : (event as { error?: unknown }),
+    if (transport !== undefined) {
+      const feed: SharedFeed = {
+        connector: this,
+        connback,
+        socket,
+        transport,
         url,
-      );
+        lastError: undefined,
+      };
+      sharedFeeds.set(socket, feed);
+      sharedFeeds.set(transport, feed);
+      transport.on('data', feedTransportData);
+      // noteSocketError keeps the socket quiet as the guard did: one listener instead of two.
+      socket.off?.('error', swallow);
+      socket.on?.('error', noteSocketError);
+      socket.addEventListener('close', feedSharedClose);
+      if (typeof socket.terminate !== 'function') releases.set(socket, () => unbindShared(feed));
+      return;
+    }
+    // Any other class (browsers, Node's global WebSocket, a wrapper): its listeners may be called
+    // with any `this`, so each socket gets its own.
+    let lastError: Error | undefined;
+    const beat = () => connback.feedHeartbeat(socket);
+    const onError = (event: { error?: unknown; message?: unknown }) => {
+      lastError = errorOf(event, url);
     };
-    const beat = transport === undefined ? () => connback.feedHeartbeat(socket) : undefined;
     const release = () => {
       releases.delete(socket);
-      if (transport !== undefined) {
-        transportFeeds.delete(transport);
-        transport.off('data', feedTransportData);
-      }
-      if (emitter) socket.off?.('error', onError);
-      else socket.removeEventListener('error', onError);
-      if (beat !== undefined) {
-        socket.removeEventListener('message', beat);
-        socket.off?.('pong', beat);
-      }
+      socket.removeEventListener('message', beat);
+      socket.off?.('pong', beat);
+      socket.removeEventListener('error', onError);
       socket.removeEventListener('close', onClose);
     };
-    const onClose = (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
+    const onClose = (event: CloseEventLike) => {
       release();
-      const close = closeInfoOf(event);
-      this.#lastClose = close;
-      if (
-        isNormalClose(close.code) &&
-        lastError === undefined &&
-        this.options.shouldReconnect(close)
-      ) {
-        connback.feedClose(false, socket);
-      } else {
-        connback.feedError(new WsCloseError(close, lastError), socket);
-      }
+      feedCloseOf(this, connback, socket, event, lastError);
     };
-    if (transport !== undefined) {
-      transportFeeds.set(transport, { connback, socket });
-      transport.on('data', feedTransportData);
-    } else if (beat !== undefined) {
-      socket.addEventListener('message', beat);
-      socket.on?.('pong', beat);
-    }
-    if (emitter) socket.on?.('error', onError);
-    else socket.addEventListener('error', onError);
-    // The close event (not `ws`'s 'close' emit) says whether the closing handshake completed.
+    socket.addEventListener('message', beat);
+    socket.on?.('pong', beat);
+    socket.addEventListener('error', onError);
     socket.addEventListener('close', onClose);
     // Only a socket that cannot be terminated may need letting go of (see close()).
     if (typeof socket.terminate !== 'function') releases.set(socket, release);

@@ -100,6 +100,9 @@ interface QueuedMessage {
   readonly size: number;
 }
 
+/** The queue of every WsConnback that never queued: one array instead of one each. */
+const NO_MESSAGES: QueuedMessage[] = [];
+
 interface DrainWaiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
@@ -117,7 +120,8 @@ interface DrainWaiter {
 export class WsConnback {
   readonly connback: Connback<WebSocketLike>;
   readonly connector: WsConnector;
-  readonly #queue: QueuedMessage[] = [];
+  /** Shared and empty until the first message is queued (only ever read while empty). */
+  #queue: QueuedMessage[] = NO_MESSAGES;
   #queuedBytes = 0;
   readonly #maxMessages: number;
   readonly #maxBytes: number;
@@ -230,6 +234,7 @@ export class WsConnback {
         queued,
       );
     }
+    if (this.#queue === NO_MESSAGES) this.#queue = [];
     this.#queue.push({ data: unshared(data), size });
     this.#queuedBytes += size;
     this.#listen();

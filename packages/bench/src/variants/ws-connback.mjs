@@ -11,5 +11,7 @@ export function open(port, { keepalive, policy }, hooks) {
   if (hooks.onAttempt) connback.onreconnect(hooks.onAttempt);
   if (hooks.onConnect) connback.onconnect(hooks.onConnect);
   if (hooks.onClose) connback.onclose(hooks.onClose);
-  return { end: () => ws.end(true) };
+  // The WsConnback itself is the handle (as the raw client is its own): no wrapper of the harness
+  // per connection. Its end() closes gracefully; only the idle row runs this variant.
+  return ws;
 }

@@ -14,5 +14,6 @@ export function open(port, { keepalive, policy }, hooks) {
   if (hooks.onAttempt) socket.connback.onreconnect(hooks.onAttempt);
   if (hooks.onConnect) socket.addEventListener('open', () => hooks.onConnect());
   if (hooks.onClose) socket.addEventListener('close', () => hooks.onClose());
-  return { end: () => socket.connback.end(true) };
+  // The Connback beneath is the handle: no wrapper of the harness per connection (see ws-connback.mjs).
+  return socket.connback;
 }

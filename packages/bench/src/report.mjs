@@ -486,6 +486,16 @@ const NOTES = `## What is measured, and how
   client gives up on the connection (it closes it or starts a new attempt). After SIGCONT, "healthy"
   means connected with a pong on the current connection within 6 s.
 - **Flapping**: a server that accepts and destroys every connection; one client with its defaults.
+- **WebSocket rows**: the idle row's method against one \`ws\` WebSocketServer process
+  (\`server.mjs ws\`: port 0, no compression, protocol pings answered by ws's autoPong, messages
+  echoed). **raw \`ws\` loop** (\`variants/ws-raw.mjs\`): a hand-written client over \`ws\` doing
+  what connback does and no more: a protocol ping every keepalive period, the socket terminated
+  when the last ping got no pong (nor any message), a 30 s connect timeout, and a reconnect timer
+  with the same backoff as the others. **connback ws**: \`createWsConnback\` (the \`ws\` package
+  beneath, protocol pings). **ReconnectingWebSocket**: the WebSocket-shaped socket, its listeners
+  added once with \`addEventListener\`. The harness listens to attempts, connects and closes of
+  each (through the Connback for the first two, the socket's events for the third) and reads no
+  data of the sockets.
 
 ## What the first run found, and what changed in the library
 
@@ -577,6 +587,42 @@ cannot be met on that machine by any change to the library: its ratio to raw wen
 cycle (medians of 8 runs, best of 15 each) and, in a profiled run, the other way round (2.87 s
 against 2.35 s for 300,000 cycles): no difference beyond the noise. Keepalive ticks without
 sockets, A/B the same way: 1.43–1.64 s of CPU per minute against 1.75–1.87 s before.
+
+## WebSocket heap per idle connection (issue 16)
+
+Before: 8.7 KB of heap per connection for \`createWsConnback\` against 4.3 KB for the raw \`ws\`
+loop (\`heap-probe.mjs\`, 2,000 connections; the issue measured 8.6 against 4.8 KB, 1.78 ×).
+Heap snapshots of each, diffed object type by object type (\`heap-probe.mjs ws-raw\` and
+\`ws-connback\`, then \`heap-diff.mjs\`), showed where the difference went:
+
+- **The attempt's closures outlived it** (about 0.4 KB): the 'upgrade' listener and a close
+  listener that removed the error guard stayed on the socket, holding the whole \`connect()\`
+  context (the token, the promise's functions, the URL). Now the upgrade listener is one function
+  shared by every socket and removed when the attempt settles; the error guard stays for good.
+- **Feeds made per socket** (about 0.6 KB): message, pong, error and close listeners, each a
+  closure plus a \`ws\` wrapper made by \`addEventListener\`, although the TCP transport's data
+  (already fed as heartbeats) carries every pong and message. Now a \`ws\` socket gets one record
+  found by the socket and by its transport, the transport's data listener and the error
+  listener are shared functions, and only the close event (which says whether the close was
+  clean) keeps a \`ws\` wrapper. Other WebSocket classes keep a closure per listener: a wrapper
+  class may call them with any \`this\`.
+- **Per-connector maps and strings** (about 0.4 KB): two WeakMaps and their tables and a
+  redacted URL per connector, that is per Connback. They are module-wide now.
+- **WsConnback's four subscriptions** (about 1 KB): \`onconnect\`, \`onclose\`, \`onend\` and
+  \`onfail\` made two channels nobody else read and doubled two others. WsConnback now listens
+  (to \`onstatechange\`, announced before every \`onconnect\` listener, so the queue still goes out
+  first, and to \`onfail\`) only while messages are queued or \`drained()\` waits; its empty queue
+  is one shared array.
+- **A closure and a context per event channel** (about 0.15 KB with three events listened to):
+  core's channel keeps no subscribe function of its own any more; \`connback.onconnect\` binds one
+  when read. This is the one change in core, and the TCP rows gain from it too.
+
+What remains above the raw loop is mostly core's own state per Connback (the machine, the
+heartbeat and its timer, the connection, counters, backoff policy, the channels of the events
+listened to: about 1 KB, the same as in the TCP rows), then \`WsConnback\` and \`WsConnector\` with
+its options (about 0.3 KB) and the feed record with its close wrapper (about 0.2 KB).
+\`ReconnectingWebSocket\` adds an \`EventTarget\` with its listeners, the error channel it
+subscribes to, and per connection a message and a close listener on the socket.
 
 ## Design choices behind the figures
 

@@ -240,9 +240,10 @@ export class WsConnector implements Connector<WebSocketLike> {
   /** The URLs and their counters, when `url` is a list. */
   readonly pool: EndpointPool<string | URL> | undefined;
   /** Counters per URL, when `url` is a list. */
-  readonly endpointStats?: () => readonly EndpointStats[];
+  // `declare`: no field at all without a pool (an own `undefined` per connector otherwise).
+  declare readonly endpointStats?: () => readonly EndpointStats[];
   /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
-  readonly readyIn?: () => number | undefined;
+  declare readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: WsConnectorOptions) {

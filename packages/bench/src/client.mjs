@@ -1,15 +1,27 @@
 // The client of every network row, in its own process: `node client.mjs <variant>` opens clients
-// of that variant (raw, 0.1.7 or connback) as the parent asks, and reports what it measured.
+// of that variant (raw, 0.1.7 or connback over TCP; ws-raw, ws-connback or ws-socket over
+// WebSockets) as the parent asks, and reports what it measured.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { now, serve } from './children.mjs';
 import { DEFAULT_POLICY, FULL_JITTER_POLICY, HERD_POLICY } from './policy.mjs';
 
-const VARIANT_FILES = { raw: 'raw.mjs', '0.1.7': 'v017.mjs', connback: 'connback.mjs' };
+const VARIANT_FILES = {
+  raw: 'raw.mjs',
+  '0.1.7': 'v017.mjs',
+  connback: 'connback.mjs',
+  'ws-raw': 'ws-raw.mjs',
+  'ws-connback': 'ws-connback.mjs',
+  'ws-socket': 'ws-socket.mjs',
+};
 const variantName = process.argv[2] ?? '';
 if (!(variantName in VARIANT_FILES)) {
-  throw new Error(`bench client: unknown variant "${variantName}" (known: raw, 0.1.7, connback)`);
+  throw new Error(
+    `bench client: unknown variant "${variantName}" (known: ${Object.keys(VARIANT_FILES).join(', ')})`,
+  );
 }
 const variant = await import(`./variants/${VARIANT_FILES[variantName]}`);
+/** The WebSocket variants: only the idle row runs them, and the harness reads no data of theirs. */
+const overTcp = !variantName.startsWith('ws-');
 const POLICIES = { default: DEFAULT_POLICY, herd: HERD_POLICY, fullJitter: FULL_JITTER_POLICY };
 const OPEN_BATCH = 500;
 
@@ -50,9 +62,11 @@ const fleet = {
             this.connects.push(now());
             this.connectedAt[index] = now();
             this.sockets[index] = socket;
-            socket.on('data', () => {
-              if (this.sockets[index] === socket) this.lastDataAt = now();
-            });
+            if (overTcp) {
+              socket.on('data', () => {
+                if (this.sockets[index] === socket) this.lastDataAt = now();
+              });
+            }
           },
           onClose: () => {
             this.connected--;

@@ -1,13 +1,21 @@
 // Where the memory of an idle connection goes: `node --expose-gc heap-probe.mjs <mode> [snapshot]`
 // opens 2,000 connections to an echo server process and prints the heap per connection, for
 // `socket` (a bare net.Socket), `connector` (TcpConnector.connect alone) or `connback`
-// (createTcpConnback). With a snapshot path it also writes a heap snapshot there, for
-// heap-diff.mjs to compare two modes object type by object type.
+// (createTcpConnback); over WebSockets, to a `ws` server process, for `ws` (a bare `ws`
+// WebSocket), `ws-connector` (WsConnector.connect alone), `ws-raw`, `ws-connback` and
+// `ws-socket` (the variants of the ws rows). With a snapshot path it also writes a heap
+// snapshot there, for heap-diff.mjs to compare two modes object type by object type.
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { createTcpConnback, TcpConnector } from '@connback/tcp';
+import { WsConnector } from '@connback/ws';
+import WebSocket from 'ws';
 import { startChild } from './children.mjs';
+import { DEFAULT_POLICY } from './policy.mjs';
+import * as wsConnback from './variants/ws-connback.mjs';
+import * as wsRaw from './variants/ws-raw.mjs';
+import * as wsSocket from './variants/ws-socket.mjs';
 
 const CONNECTIONS = 2000;
 const [mode = 'connback', snapshot] = process.argv.slice(2);
@@ -36,11 +44,41 @@ const OPENERS = {
     connback.onconnect(connected);
     return connback;
   },
+  ws: (port, connected) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+    socket.on('error', () => {});
+    socket.on('open', connected);
+    return socket;
+  },
+  'ws-connector': (port, connected) => {
+    const connector = new WsConnector({ url: `ws://127.0.0.1:${port}` });
+    const token = { isCancellationRequested: false, onCancellationRequested: () => () => {} };
+    const connback = { feedHeartbeat() {}, feedError() {}, feedClose() {} };
+    const held = [connector];
+    connector.connect(connback, token).then((socket) => {
+      held.push(socket);
+      connected();
+    });
+    return held;
+  },
+  // The variants of the ws rows, with the three hooks the row's harness gives them.
+  ...Object.fromEntries(
+    [wsRaw, wsConnback, wsSocket].map((variant) => [
+      variant.name,
+      (port, connected) =>
+        variant.open(
+          port,
+          { keepalive: 1, policy: DEFAULT_POLICY },
+          { onAttempt: () => {}, onConnect: connected, onClose: () => {} },
+        ),
+    ]),
+  ),
 };
-if (!(mode in OPENERS))
-  throw new Error(`heap-probe: unknown mode "${mode}" (socket, connector, connback)`);
+if (!(mode in OPENERS)) {
+  throw new Error(`heap-probe: unknown mode "${mode}" (${Object.keys(OPENERS).join(', ')})`);
+}
 
-const server = startChild('server.mjs', ['echo']);
+const server = startChild('server.mjs', [mode.startsWith('ws') ? 'ws' : 'echo']);
 try {
   const { port } = await server.ask({ type: 'listen' }, 'listening');
   const held = [];

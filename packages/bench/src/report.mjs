@@ -19,8 +19,40 @@ const KB = 1024;
 export const FAILOVER_CT_MS = 1000;
 
 /**
- * The figures of the table. `target`: `ratio` compares connback with raw measured in the same
- * suite run; `max`/`min` are absolute bounds; `every` bounds the worst run instead of the median.
+ * The tables of the report. Each one's first variant is the floor every ratio divides by; the
+ * ratio columns and the verdicts are for `ratios` and `judged`, in that order.
+ */
+export const TABLES = {
+  tcp: {
+    variants: ['raw', '0.1.7', 'connback'],
+    heads: ['raw (floor)', '0.1.7', 'connback'],
+    ratios: [
+      ['connback', 'connback / raw'],
+      ['0.1.7', '0.1.7 / raw'],
+    ],
+    judged: [['connback', 'met']],
+  },
+  ws: {
+    variants: ['ws-raw', 'ws-connback', 'ws-socket'],
+    heads: ['raw `ws` loop (floor)', 'connback ws', 'ReconnectingWebSocket'],
+    ratios: [
+      ['ws-connback', 'connback ws / raw'],
+      ['ws-socket', 'ReconnectingWebSocket / raw'],
+    ],
+    judged: [
+      ['ws-connback', 'met (connback ws)'],
+      ['ws-socket', 'met (ReconnectingWebSocket)'],
+    ],
+  },
+};
+
+/** The ws rows' ratio target for heap per idle connection (issue 16). */
+export const WS_HEAP_RATIO = 1.3;
+
+/**
+ * The figures of the tables (`table` 'ws' for the WebSocket rows, else the TCP table).
+ * `target`: `ratio` compares a variant with the floor measured in the same suite run;
+ * `max`/`min` are absolute bounds; `every` bounds the worst run instead of the median.
  */
 const FIGURES = [
   {
@@ -228,6 +260,38 @@ const FIGURES = [
     value: (r) => r.cpuPercent,
     unit: '%',
   },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `ws client heap per idle conn, ${s.idleConns.toLocaleString('en')} conns, keepalive 1 s`,
+    value: (r) => r.heapPerConn / KB,
+    unit: 'KB',
+    target: { ratio: WS_HEAP_RATIO, below: true },
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `for reference, ws client RSS per idle conn, ${s.idleConns.toLocaleString('en')} conns`,
+    value: (r) => r.rssPerConn / KB,
+    unit: 'KB',
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: (s) =>
+      `for reference, ws client CPU s per idle minute, ${s.idleConns.toLocaleString('en')} conns, keepalive 1 s`,
+    value: (r) => r.cpuPerMinute,
+    unit: 's',
+  },
+  {
+    experiment: 'wsIdle',
+    table: 'ws',
+    label: () => 'for reference, of which user CPU (Node and JavaScript)',
+    value: (r) => r.userPerMinute,
+    unit: 's',
+  },
 ];
 
 function format(value, unit) {
@@ -293,23 +357,28 @@ function ratioText(values, rawValues, figure) {
   return Number.isFinite(ratio) ? `${ratio.toFixed(digits)} ×` : '';
 }
 
-export function renderTable(results) {
+/** The table `name` of {@link TABLES} (the TCP one by default), or '' when no figure of it was run. */
+export function renderTable(results, name = 'tcp') {
+  const table = TABLES[name];
+  const [floor] = table.variants;
   const lines = [
-    '| figure | raw (floor) | 0.1.7 | connback | connback / raw | 0.1.7 / raw | target | met |',
-    '|---|---|---|---|---|---|---|---|',
+    `| figure | ${table.heads.join(' | ')} | ${table.ratios.map(([, head]) => head).join(' | ')} | target | ${table.judged.map(([, head]) => head).join(' | ')} |`,
+    `|---|${table.variants.map(() => '---|').join('')}${table.ratios.map(() => '---|').join('')}---|${table.judged.map(() => '---|').join('')}`,
   ];
   for (const figure of FIGURES) {
-    if (!results.experiments[figure.experiment]) continue;
-    const raw = valuesOf(results, figure, 'raw');
-    const old = valuesOf(results, figure, '0.1.7');
-    const ours = valuesOf(results, figure, 'connback');
+    if ((figure.table ?? 'tcp') !== name || !results.experiments[figure.experiment]) continue;
+    const values = Object.fromEntries(table.variants.map((v) => [v, valuesOf(results, figure, v)]));
     // A figure this run did not record at all (an older results file) is left out.
-    if (![...raw, ...old, ...ours].some((v) => !Number.isNaN(v))) continue;
+    if (!Object.values(values).some((runs) => runs.some((v) => !Number.isNaN(v)))) continue;
+    const floorValues = values[floor];
+    const cells = table.variants.map((v) => cell(values[v], figure, results.size));
+    const ratios = table.ratios.map(([v]) => ratioText(values[v], floorValues, figure));
+    const verdicts = table.judged.map(([v]) => met(figure.target, values[v], floorValues));
     lines.push(
-      `| ${figure.label(results.size)} | ${cell(raw, figure, results.size)} | ${cell(old, figure, results.size)} | ${cell(ours, figure, results.size)} | ${ratioText(ours, raw, figure)} | ${ratioText(old, raw, figure)} | ${targetText(figure.target)} | ${met(figure.target, ours, raw)} |`,
+      `| ${figure.label(results.size)} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${targetText(figure.target)} | ${verdicts.join(' | ')} |`,
     );
   }
-  return lines.join('\n');
+  return lines.length > 2 ? lines.join('\n') : '';
 }
 
 function errorsOf(results) {
@@ -345,8 +414,23 @@ a fresh server process and a fresh client process, so a ratio to raw is the medi
 runs made side by side in this one suite run (raw, 0.1.7, connback, raw, 0.1.7, …).
 
 ${renderTable(results)}
-${errors.length ? `\nRuns that failed (counted as n/a):\n${errors.join('\n')}\n` : ''}
+${wsSection(results)}${errors.length ? `\nRuns that failed (counted as n/a):\n${errors.join('\n')}\n` : ''}
 ${NOTES}`;
+}
+
+/** The WebSocket table with its heading, when the suite ran the ws rows. */
+function wsSection(results) {
+  const table = renderTable(results, 'ws');
+  if (table === '') return '';
+  return `
+## WebSocket rows
+
+The idle row over WebSockets: the same method, sizes and number of runs, against a \`ws\`
+WebSocketServer that answers protocol pings; a ratio is to the raw \`ws\` loop of the same run
+(ws-raw, ws-connback, ws-socket, ws-raw, …).
+
+${table}
+`;
 }
 
 const NOTES = `## What is measured, and how
@@ -402,6 +486,16 @@ const NOTES = `## What is measured, and how
   client gives up on the connection (it closes it or starts a new attempt). After SIGCONT, "healthy"
   means connected with a pong on the current connection within 6 s.
 - **Flapping**: a server that accepts and destroys every connection; one client with its defaults.
+- **WebSocket rows**: the idle row's method against one \`ws\` WebSocketServer process
+  (\`server.mjs ws\`: port 0, no compression, protocol pings answered by ws's autoPong, messages
+  echoed). **raw \`ws\` loop** (\`variants/ws-raw.mjs\`): a hand-written client over \`ws\` doing
+  what connback does and no more: a protocol ping every keepalive period, the socket terminated
+  when the last ping got no pong (nor any message), a 30 s connect timeout, and a reconnect timer
+  with the same backoff as the others. **connback ws**: \`createWsConnback\` (the \`ws\` package
+  beneath, protocol pings). **ReconnectingWebSocket**: the WebSocket-shaped socket, its listeners
+  added once with \`addEventListener\`. The harness listens to attempts, connects and closes of
+  each (through the Connback for the first two, the socket's events for the third) and reads no
+  data of the sockets.
 
 ## What the first run found, and what changed in the library
 
@@ -493,6 +587,42 @@ cannot be met on that machine by any change to the library: its ratio to raw wen
 cycle (medians of 8 runs, best of 15 each) and, in a profiled run, the other way round (2.87 s
 against 2.35 s for 300,000 cycles): no difference beyond the noise. Keepalive ticks without
 sockets, A/B the same way: 1.43–1.64 s of CPU per minute against 1.75–1.87 s before.
+
+## WebSocket heap per idle connection (issue 16)
+
+Before: 8.7 KB of heap per connection for \`createWsConnback\` against 4.3 KB for the raw \`ws\`
+loop (\`heap-probe.mjs\`, 2,000 connections; the issue measured 8.6 against 4.8 KB, 1.78 ×).
+Heap snapshots of each, diffed object type by object type (\`heap-probe.mjs ws-raw\` and
+\`ws-connback\`, then \`heap-diff.mjs\`), showed where the difference went:
+
+- **The attempt's closures outlived it** (about 0.4 KB): the 'upgrade' listener and a close
+  listener that removed the error guard stayed on the socket, holding the whole \`connect()\`
+  context (the token, the promise's functions, the URL). Now the upgrade listener is one function
+  shared by every socket and removed when the attempt settles; the error guard stays for good.
+- **Feeds made per socket** (about 0.6 KB): message, pong, error and close listeners, each a
+  closure plus a \`ws\` wrapper made by \`addEventListener\`, although the TCP transport's data
+  (already fed as heartbeats) carries every pong and message. Now a \`ws\` socket gets one record
+  found by the socket and by its transport, the transport's data listener and the error
+  listener are shared functions, and only the close event (which says whether the close was
+  clean) keeps a \`ws\` wrapper. Other WebSocket classes keep a closure per listener: a wrapper
+  class may call them with any \`this\`.
+- **Per-connector maps and strings** (about 0.4 KB): two WeakMaps and their tables and a
+  redacted URL per connector, that is per Connback. They are module-wide now.
+- **WsConnback's four subscriptions** (about 1 KB): \`onconnect\`, \`onclose\`, \`onend\` and
+  \`onfail\` made two channels nobody else read and doubled two others. WsConnback now listens
+  (to \`onstatechange\`, announced before every \`onconnect\` listener, so the queue still goes out
+  first, and to \`onfail\`) only while messages are queued or \`drained()\` waits; its empty queue
+  is one shared array.
+- **A closure and a context per event channel** (about 0.15 KB with three events listened to):
+  core's channel keeps no subscribe function of its own any more; \`connback.onconnect\` binds one
+  when read. This is the one change in core, and the TCP rows gain from it too.
+
+What remains above the raw loop is mostly core's own state per Connback (the machine, the
+heartbeat and its timer, the connection, counters, backoff policy, the channels of the events
+listened to: about 1 KB, the same as in the TCP rows), then \`WsConnback\` and \`WsConnector\` with
+its options (about 0.3 KB) and the feed record with its close wrapper (about 0.2 KB).
+\`ReconnectingWebSocket\` adds an \`EventTarget\` with its listeners, the error channel it
+subscribes to, and per connection a message and a close listener on the socket.
 
 ## Design choices behind the figures
 

@@ -22,11 +22,14 @@ async function withPair(variant, serverMode, body, clientFlags = []) {
   }
 }
 
-/** Heap, RSS and CPU of `conns` idle connections pinging every second. */
-export function idle(variant, size) {
+/**
+ * Heap, RSS and CPU of `conns` idle connections pinging every second, to the TCP echo server or
+ * (`serverMode` 'ws') to a WebSocket server answering protocol pings.
+ */
+export function idle(variant, size, serverMode = 'echo') {
   return withPair(
     variant,
-    'echo',
+    serverMode,
     async ({ client, port }) => {
       const result = await client.ask(
         {

@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --only=idle,herd]`: every row of BENCHMARKS.md, for a raw
-// net.Socket client, @connback/core 0.1.7 and connback, run A B C A B C on loopback only.
+// net.Socket client, @connback/core 0.1.7 and connback, run A B C A B C on loopback only; the
+// WebSocket rows (wsIdle) the same way for a raw `ws` loop, createWsConnback and ReconnectingWebSocket.
 // The full mode writes BENCHMARKS.md and results/full.json; the quick mode (under two minutes,
 // smaller sizes, one run each) prints the same table and writes results/quick.json.
 // `--report` writes BENCHMARKS.md again from results/full.json, measuring nothing; in the full
@@ -14,6 +15,8 @@ import * as rows from './rows.mjs';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const VARIANTS = ['raw', '0.1.7', 'connback'];
+/** The WebSocket rows: a hand-written `ws` loop, createWsConnback, and ReconnectingWebSocket. */
+const WS_VARIANTS = ['ws-raw', 'ws-connback', 'ws-socket'];
 
 const SIZES = {
   full: {
@@ -79,6 +82,13 @@ const EXPERIMENTS = [
     run: (v, size) => rows.herd(v, size, 'default', { rate: 500, burst: 50 }),
   },
   { id: 'flap', runs: [3, 1], run: (v, size) => rows.flap(v, size) },
+  // Issue 16: the idle row over WebSockets, against a hand-written `ws` loop (their own table).
+  {
+    id: 'wsIdle',
+    runs: [3, 1],
+    variants: WS_VARIANTS,
+    run: (v, size) => rows.idle(v, size, 'ws'),
+  },
 ];
 
 const argv = process.argv.slice(2);
@@ -150,9 +160,10 @@ async function main() {
   for (const experiment of EXPERIMENTS) {
     if (only && !only.includes(experiment.id)) continue;
     const runs = experiment.runs[quick ? 1 : 0];
-    const byVariant = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    const variants = experiment.variants ?? VARIANTS;
+    const byVariant = Object.fromEntries(variants.map((v) => [v, []]));
     for (let run = 1; run <= runs; run++) {
-      for (const variant of experiment.variants ?? VARIANTS) {
+      for (const variant of variants) {
         const t0 = Date.now();
         let figures;
         try {

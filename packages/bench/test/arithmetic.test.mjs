@@ -120,6 +120,35 @@ describe('the table', () => {
     expect(row(table, 'healthy again')).toContain('| 3/3 |');
   });
 
+  it('the ws table: columns raw ws loop, connback ws and ReconnectingWebSocket, each judged against the raw ws loop of its own run', () => {
+    const results = {
+      size,
+      experiments: {
+        idle: { raw: [idle(2, 10)], '0.1.7': [idle(7, 12)], connback: [idle(3, 11)] },
+        wsIdle: {
+          'ws-raw': [idle(5, 10), idle(6, 10), idle(5, 10)],
+          'ws-connback': [idle(6, 11), idle(7.5, 11), idle(6.4, 11)],
+          'ws-socket': [idle(7, 12), idle(8.4, 12), idle(6.8, 12)],
+        },
+      },
+    };
+    const ws = renderTable(results, 'ws');
+    expect(ws.split('\n')[0]).toBe(
+      '| figure | raw `ws` loop (floor) | connback ws | ReconnectingWebSocket | connback ws / raw | ReconnectingWebSocket / raw | target | met (connback ws) | met (ReconnectingWebSocket) |',
+    );
+    const heap = row(ws, 'ws client heap');
+    // Ratios 1.2, 1.25, 1.28 (median 1.25) and 1.4, 1.4, 1.36 (median 1.4).
+    expect(heap).toContain('| 1.250 × | 1.400 × | ≤ 1.3 × raw | yes | **no** |');
+    expect(heap).toContain('| 5.00 KB [5.00–6.00] |');
+    // The ws rows stay out of the TCP table, and the TCP rows out of the ws table.
+    expect(renderTable(results)).not.toContain('ws client');
+    expect(ws).not.toContain('| client heap');
+  });
+
+  it('no ws rows measured: no ws table', () => {
+    expect(renderTable({ size, experiments: { idle: { raw: [idle(2, 10)] } } }, 'ws')).toBe('');
+  });
+
   it('an allocation that could not be measured (null in the results) is a failed run, not 0 KB', () => {
     const cycle = (bytes) => ({ microseconds: 2, bytes });
     const table = renderTable({

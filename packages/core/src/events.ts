@@ -16,6 +16,12 @@ interface Subscription<A extends unknown[]> {
 }
 
 /**
+ * Numbers the single subscriptions of every channel, so a stale unsubscribe never removes a
+ * later one (one counter for all: a channel carries no field for it).
+ */
+let subscriptions = 0;
+
+/**
  * One event of a Connback. Each listener runs inside its own try/catch, so a throwing listener
  * breaks neither the caller nor the listeners after it; what it threw goes to the sink.
  *
@@ -28,8 +34,6 @@ interface Subscription<A extends unknown[]> {
  */
 export class EventChannel<A extends unknown[]> {
   #single: Listener<A> | undefined;
-  /** Numbers the subscriptions, so a stale unsubscribe never removes a later one. */
-  #subscriptions = 0;
   #singleId = 0;
   /** Two or more listeners, in order; made at the second subscription, the first moved in. */
   #many: Subscription<A>[] | undefined;
@@ -50,10 +54,19 @@ export class EventChannel<A extends unknown[]> {
     channel.#call(listener, args);
   }
 
-  readonly event: Event<A> = (listener) => {
+  /**
+   * The subscribe function of this channel, made when asked for and not kept: a channel keeps
+   * no function of its own (a closure and a context per event listened to, which 10,000
+   * Connbacks in one process would each pay). Two reads give two functions that do the same.
+   */
+  get event(): Event<A> {
+    return this.#subscribe.bind(this);
+  }
+
+  #subscribe(listener: Listener<A>): Unsubscribe {
     if (this.#many === undefined) {
       if (this.#single === undefined) {
-        const id = ++this.#subscriptions;
+        const id = ++subscriptions;
         this.#single = listener;
         this.#singleId = id;
         return () => this.#unsubscribeSingle(id);
@@ -66,7 +79,7 @@ export class EventChannel<A extends unknown[]> {
     const subscription: Subscription<A> = { listener };
     this.#many.push(subscription);
     return () => this.#remove(subscription);
-  };
+  }
 
   /** True when at least one listener is subscribed. */
   get listening(): boolean {

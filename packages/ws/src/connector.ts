@@ -32,8 +32,133 @@ interface Transport {
   off(event: 'data', listener: () => void): unknown;
 }
 
-/** `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. */
+/**
+ * `ws` throws an 'error' event nobody listens to; this keeps a socket being torn down quiet. It
+ * stays on the socket for good: a closed socket emits nothing more, and it costs nothing.
+ */
 function swallow(): void {}
+
+/**
+ * The TCP transport each `ws` socket got at its upgrade, until the attempt settles. One listener
+ * shared by every socket (Node calls it with the socket as `this`) instead of a closure each.
+ */
+const upgrades = new WeakMap<object, Transport>();
+
+function noteUpgrade(this: object, response: { socket?: Transport } | undefined): void {
+  const transport = response?.socket;
+  if (transport !== undefined) upgrades.set(this, transport);
+}
+
+/** A close event as the WebSocket API gives it. */
+interface CloseEventLike {
+  readonly code?: unknown;
+  readonly reason?: unknown;
+  readonly wasClean?: unknown;
+  readonly target?: unknown;
+}
+
+/**
+ * What the feeds of an open `ws` socket need, in one record. The listeners of such sockets are
+ * functions shared by all of them (a Node emitter calls a listener with itself as `this`, and
+ * the upgrade listener already proved it of this socket), found by the socket and by its TCP
+ * transport: a connection costs this record and two map entries instead of closures.
+ */
+interface SharedFeed {
+  readonly connector: WsConnector;
+  readonly connback: Connback<WebSocketLike>;
+  readonly socket: WebSocketLike;
+  readonly transport: Transport;
+  readonly url: string;
+  lastError: Error | undefined;
+}
+
+const sharedFeeds = new WeakMap<object, SharedFeed>();
+
+/** Every chunk of the transport (a pong, a message or a part of one) is a heartbeat. */
+function feedTransportData(this: Transport): void {
+  const feed = sharedFeeds.get(this);
+  feed?.connback.feedHeartbeat(feed.socket);
+}
+
+/** `ws`'s 'error' event gives the Error itself; the close that follows reports it. */
+function noteSocketError(this: object, error: unknown): void {
+  const feed = sharedFeeds.get(this);
+  if (feed !== undefined) feed.lastError = errorOf({ error }, feed.url);
+}
+
+function unbindShared(feed: SharedFeed): void {
+  const { socket, transport } = feed;
+  sharedFeeds.delete(socket);
+  sharedFeeds.delete(transport);
+  releases.delete(socket);
+  transport.off('data', feedTransportData);
+  // The guard goes back for good (see connect()).
+  socket.off?.('error', noteSocketError);
+  socket.on?.('error', swallow);
+  socket.removeEventListener('close', feedSharedClose);
+}
+
+/** The close event of a `ws` socket (the event, not the emit: it says whether it was clean). */
+function feedSharedClose(this: unknown, event: CloseEventLike): void {
+  const feed = sharedFeeds.get(this as object) ?? sharedFeeds.get(event?.target as object);
+  if (feed === undefined) return;
+  unbindShared(feed);
+  feedCloseOf(feed.connector, feed.connback, feed.socket, event, feed.lastError);
+}
+
+/** How the last socket of each connector that had opened closed (see `lastClose`). */
+const lastCloses = new WeakMap<WsConnector, CloseInfo>();
+
+/**
+ * Feeds `connback` the close of `socket`, one that had opened: a normal close that
+ * `shouldReconnect` accepts, with no error before it, is a clean close; anything else an error
+ * with its code.
+ */
+function feedCloseOf(
+  connector: WsConnector,
+  connback: Connback<WebSocketLike>,
+  socket: WebSocketLike,
+  event: CloseEventLike,
+  lastError: Error | undefined,
+): void {
+  const close = closeInfoOf(event);
+  lastCloses.set(connector, close);
+  if (
+    isNormalClose(close.code) &&
+    lastError === undefined &&
+    connector.options.shouldReconnect(close)
+  ) {
+    connback.feedClose(false, socket);
+  } else {
+    connback.feedError(new WsCloseError(close, lastError), socket);
+  }
+}
+
+/**
+ * The URL each open socket connected to, redacted; and for each open socket that cannot be
+ * terminated, what removes the listeners its feeds added. Shared by every connector (a socket
+ * belongs to one): a WeakMap and its table per connector would cost more than the entries.
+ */
+const endpointNames = new WeakMap<WebSocketLike, string>();
+const releases = new WeakMap<object, () => void>();
+
+/** The last URL a socket opened to, and its redacted name: many Connbacks share one URL. */
+let lastUrl: string | undefined;
+let lastName = '';
+
+/** The redacted URL, computed once for the sockets of one URL (whichever connector made them). */
+function nameOf(url: string): string {
+  if (url !== lastUrl) {
+    lastUrl = url;
+    lastName = redactUrl(url);
+  }
+  return lastName;
+}
+
+/** Lets a socket paused at its open deliver again (a timer's argument: no closure per socket). */
+function resume(socket: WebSocketLike): void {
+  socket.resume?.();
+}
 
 /**
  * An Error from a WebSocket 'error' event (`ws` puts one in `event.error`; browsers give none,
@@ -99,7 +224,7 @@ function closeOf(socket: WebSocketLike): Promise<void> {
   return new Promise((resolve) => socket.addEventListener('close', () => resolve()));
 }
 
-/** Adds listeners and returns the function that removes them all. */
+/** Adds listeners and returns the function that removes them all (an attempt's, short-lived). */
 function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () => void {
   for (const [type, listener] of Object.entries(listeners)) socket.addEventListener(type, listener);
   return () => {
@@ -117,17 +242,13 @@ function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () 
 export class WsConnector implements Connector<WebSocketLike> {
   readonly options: ResolvedWsConnectorOptions;
   #socketClass: WebSocketConstructor | undefined;
-  #lastClose: CloseInfo | undefined;
-  /** For each open socket, what removes the listeners `#bindFeeds` added. */
-  readonly #releases = new WeakMap<WebSocketLike, () => void>();
   /** The URLs and their counters, when `url` is a list. */
   readonly pool: EndpointPool<string | URL> | undefined;
-  /** The URL each open socket connected to, redacted. */
-  readonly #endpoints = new WeakMap<WebSocketLike, string>();
   /** Counters per URL, when `url` is a list. */
-  readonly endpointStats?: () => readonly EndpointStats[];
+  // `declare`: no field at all without a pool (an own `undefined` per connector otherwise).
+  declare readonly endpointStats?: () => readonly EndpointStats[];
   /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
-  readonly readyIn?: () => number | undefined;
+  declare readonly readyIn?: () => number | undefined;
 
   /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
   constructor(options: WsConnectorOptions) {
@@ -150,12 +271,12 @@ export class WsConnector implements Connector<WebSocketLike> {
 
   /** The URL `socket` connected to, credentials redacted, for `onconnect` and `stats`. */
   endpoint(socket: WebSocketLike): string | undefined {
-    return this.#endpoints.get(socket);
+    return endpointNames.get(socket);
   }
 
   /** How the last socket that had opened closed. */
   get lastClose(): CloseInfo | undefined {
-    return this.#lastClose;
+    return lastCloses.get(this);
   }
 
   /**
@@ -172,14 +293,11 @@ export class WsConnector implements Connector<WebSocketLike> {
     const { protocols, wsOptions } = this.options;
     if (trace.enabled) trace('connecting to %s', redactUrl(url));
     const socket = new WebSocketClass(url, protocols, wsOptions);
-    /** With `ws`: the TCP socket under the WebSocket, whose every chunk is a sign of life. */
-    let transport: Transport | undefined;
+    // With `ws`: the TCP socket under the WebSocket (its 'upgrade' event gives it), whose every
+    // chunk is a sign of life.
     if (typeof socket.on === 'function') {
       socket.on('error', swallow);
-      socket.addEventListener('close', () => socket.off?.('error', swallow));
-      socket.on('upgrade', (response: { socket?: Transport }) => {
-        transport = response.socket;
-      });
+      socket.on('upgrade', noteUpgrade);
     }
     return new Promise<WebSocketLike>((resolve, reject) => {
       let unsubscribe = (): void => {};
@@ -188,6 +306,7 @@ export class WsConnector implements Connector<WebSocketLike> {
         settled = true;
         unlisten();
         unsubscribe();
+        socket.off?.('upgrade', noteUpgrade);
       };
       const fail = (error: unknown, abort: boolean) => {
         settle();
@@ -198,13 +317,15 @@ export class WsConnector implements Connector<WebSocketLike> {
       const succeed = () => {
         settle();
         if (picked !== undefined) pool?.connected(picked);
-        this.#endpoints.set(socket, redactUrl(url));
+        endpointNames.set(socket, nameOf(url));
+        const transport = upgrades.get(socket);
+        upgrades.delete(socket);
         this.#bindFeeds(connback, socket, transport, url);
         // `ws` delivers a message that came with the handshake on the next tick, before
         // connback's onconnect: held until onconnect listeners could subscribe to messages.
         if (typeof socket.pause === 'function') {
           socket.pause();
-          setTimeout(() => socket.resume?.(), 0);
+          setTimeout(resume, 0, socket);
         }
         resolve(socket);
       };
@@ -341,7 +462,7 @@ export class WsConnector implements Connector<WebSocketLike> {
           socket.terminate();
           return;
         }
-        this.#releases.get(socket)?.();
+        releases.get(socket)?.();
         resolve();
       }, this.options.closeTimeout);
       (deadline as { unref?: () => void }).unref?.();
@@ -360,9 +481,10 @@ export class WsConnector implements Connector<WebSocketLike> {
   }
 
   /**
-   * Messages and pongs are heartbeats, and so is every chunk of the TCP socket beneath (with `ws`),
-   * so a large message arriving slowly keeps the connection alive. The close is fed with its code,
-   * for this socket only.
+   * Messages and pongs are heartbeats. With `ws`, every chunk of the TCP socket beneath is one
+   * instead (pongs and messages arrive as such chunks), so a large message arriving slowly keeps
+   * the connection alive and no message or pong listener is needed; its listeners are shared
+   * (see {@link SharedFeed}). The close is fed with its code, for this socket only.
    */
   #bindFeeds(
     connback: Connback<WebSocketLike>,
@@ -370,37 +492,48 @@ export class WsConnector implements Connector<WebSocketLike> {
     transport: Transport | undefined,
     url: string,
   ): void {
+    if (transport !== undefined) {
+      const feed: SharedFeed = {
+        connector: this,
+        connback,
+        socket,
+        transport,
+        url,
+        lastError: undefined,
+      };
+      sharedFeeds.set(socket, feed);
+      sharedFeeds.set(transport, feed);
+      transport.on('data', feedTransportData);
+      // noteSocketError keeps the socket quiet as the guard did: one listener instead of two.
+      socket.off?.('error', swallow);
+      socket.on?.('error', noteSocketError);
+      socket.addEventListener('close', feedSharedClose);
+      if (typeof socket.terminate !== 'function') releases.set(socket, () => unbindShared(feed));
+      return;
+    }
+    // Any other class (browsers, Node's global WebSocket, a wrapper): its listeners may be called
+    // with any `this`, so each socket gets its own.
     let lastError: Error | undefined;
     const beat = () => connback.feedHeartbeat(socket);
-    socket.on?.('pong', beat);
-    transport?.on('data', beat);
-    const release = () => {
-      this.#releases.delete(socket);
-      unlisten();
-      socket.off?.('pong', beat);
-      transport?.off('data', beat);
+    const onError = (event: { error?: unknown; message?: unknown }) => {
+      lastError = errorOf(event, url);
     };
+    const release = () => {
+      releases.delete(socket);
+      socket.removeEventListener('message', beat);
+      socket.off?.('pong', beat);
+      socket.removeEventListener('error', onError);
+      socket.removeEventListener('close', onClose);
+    };
+    const onClose = (event: CloseEventLike) => {
+      release();
+      feedCloseOf(this, connback, socket, event, lastError);
+    };
+    socket.addEventListener('message', beat);
+    socket.on?.('pong', beat);
+    socket.addEventListener('error', onError);
+    socket.addEventListener('close', onClose);
     // Only a socket that cannot be terminated may need letting go of (see close()).
-    if (typeof socket.terminate !== 'function') this.#releases.set(socket, release);
-    const unlisten = listen(socket, {
-      message: beat,
-      error: (event: { error?: unknown; message?: unknown }) => {
-        lastError = errorOf(event, url);
-      },
-      close: (event: { code?: unknown; reason?: unknown; wasClean?: unknown }) => {
-        release();
-        const close = closeInfoOf(event);
-        this.#lastClose = close;
-        if (
-          isNormalClose(close.code) &&
-          lastError === undefined &&
-          this.options.shouldReconnect(close)
-        ) {
-          connback.feedClose(false, socket);
-        } else {
-          connback.feedError(new WsCloseError(close, lastError), socket);
-        }
-      },
-    });
+    if (typeof socket.terminate !== 'function') releases.set(socket, release);
   }
 }

@@ -107,7 +107,8 @@ export class ReconnectingWebSocket extends EventTarget {
   #lastClosed = true;
   /** `reconnect(code, reason)` waits for this socket's closing handshake; what stops the wait. */
   #handshake: { readonly socket: WebSocketLike; readonly stop: () => void } | undefined;
-  readonly #handlers = new Map<HandledType, { handler: Handler<Event>; listener: EventListener }>();
+  /** The `on…` properties set, made at the first one (most sockets only use addEventListener). */
+  #handlers: Map<HandledType, { handler: Handler<Event>; listener: EventListener }> | undefined;
 
   /**
    * @param url As `createWsConnback`'s: a `ws:`/`wss:` URL, or a function giving one per attempt.
@@ -341,18 +342,19 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   #handler(type: HandledType): Handler<Event> {
-    return this.#handlers.get(type)?.handler ?? null;
+    return this.#handlers?.get(type)?.handler ?? null;
   }
 
   /** An `on…` property is one listener among the others, replaced when the property is set. */
   #setHandler(type: HandledType, handler: Handler<Event>): void {
-    const previous = this.#handlers.get(type);
+    const previous = this.#handlers?.get(type);
     if (previous !== undefined) this.removeEventListener(type, previous.listener);
-    this.#handlers.delete(type);
+    this.#handlers?.delete(type);
     if (typeof handler !== 'function') return;
     const listener: EventListener = (event) => {
       handler.call(this, event);
     };
+    this.#handlers ??= new Map();
     this.#handlers.set(type, { handler, listener });
     this.addEventListener(type, listener);
   }

@@ -213,4 +213,33 @@ describe('drained(token?)', () => {
       wsc.end(true);
     }
   });
+
+  it('when attempts run out, a waiting drained() and one called later (messages queued after the failure) both reject with the reason onfail gave', async () => {
+    const port = await refusedPort();
+    const wsc = createWsConnback(
+      `ws://${host}:${port}/`,
+      quick({ initialDelay: 20, maxNumOfAttempts: 2 }),
+    );
+    const reasons: unknown[] = [];
+    wsc.connback.onfail((_last, reason) => reasons.push(reason));
+    try {
+      expect(wsc.send('before')).toBe('queued');
+      // Handled at once: it rejects while the test is still waiting for the failure.
+      const waiting = wsc.drained().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      await waitFor(() => wsc.connback.state === 'failed', 'the Connback to fail');
+      expect(reasons).toHaveLength(1);
+      expect(await waiting).toBe(reasons[0]);
+      expect(isConnbackError(reasons[0], ErrorCode.AttemptsExhausted)).toBe(true);
+      wsc.takeQueued();
+      expect(await peek(wsc.drained())).toBe('resolved');
+      expect(wsc.send('after')).toBe('queued');
+      await expect(wsc.drained()).rejects.toBe(reasons[0]);
+      expect(wsc.queued.messages).toBe(1);
+    } finally {
+      wsc.end(true);
+    }
+  });
 });

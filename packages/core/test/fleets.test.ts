@@ -63,9 +63,12 @@ describe('semantic 5: the first retry after a stable connection, herd-safe by de
   it('a herd larger than the window still retries within initialDelay', async () => {
     const hs = await fleet(300, { keepalive: 0, connectTimeout: 0, initialDelay: 50 });
     dropAll(hs);
-    await advance(49);
+    // Spread, not at once: the slots (or, past the window, uniform delays) are mostly above 0 ms.
+    // (Whether any falls on the window's last millisecond depends on where the process-wide
+    // slot stood, so the bound is checked at the window's end only.)
+    await flush();
     expect(reconnecting(hs)).toBeLessThan(300);
-    await advance(1);
+    await advance(50);
     expect(reconnecting(hs)).toBe(300);
     for (const h of hs) h.cb.end();
   });

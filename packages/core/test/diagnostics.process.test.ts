@@ -1,23 +1,12 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../../../test-support/run-node.js';
 
 const child = fileURLToPath(new URL('./fixtures/diagnostics-child.mjs', import.meta.url));
 
 /** Runs the child (the built package) in `mode` and parses its JSON line; killed after 15 s. */
 async function runChild(mode: string): Promise<Record<string, unknown>> {
-  const proc = spawn(process.execPath, [child, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  proc.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  clearTimeout(killer);
+  const { code, out, err } = await runNode([child, mode], 15_000);
   expect(err).toBe('');
   expect(code).toBe(0);
   return JSON.parse(out) as Record<string, unknown>;

@@ -540,7 +540,10 @@ and woke a second time before pinging. Now a ping due within an eighth of a peri
 
 With the changes above the idle row went from 1.18 × to 1.101 × raw (runs: 1.101, 1.134, 1.078),
 against a target of 1.1. Measured again after issue 12 it is 1.042 × (runs: 1.082, 1.007, 1.042),
-with heap per connection at 1.421 × (1.475 × before) and RSS at 1.196 × (1.304 ×); the analysis
+with heap per connection at 1.421 × (1.475 × before) and RSS at 1.196 × (1.304 ×). With issues
+14 to 16 merged the heap had grown to 1.659 × (an endpoint pool's WeakMap and two functions on
+every TCP connector, a redacted copy of the endpoint's name, heartbeat fields); without them it is
+1.400 ×, and CPU 0.999 ×, on a VM about 3 times slower than the first run. The analysis
 below still holds, and the spread between runs is still larger than the gap to the target. The split shows where the rest is: the kernel's share (system time) is
 the same as raw's or lower, and connback spends about 0.7 s more user time per idle minute for
 10,000 connections, about 1 µs per ping and pong. In \`--cpu-prof\` profiles of the idle window,
@@ -573,10 +576,23 @@ then showed the rest. What changed:
   without a token is two fields, not a record; an attempt is its own cancellation (one object
   fewer); an event nobody listens to builds no argument list.
 
-Now (the table above): 6.9 µs and 3.39 KB against raw's 3.0 µs and 1.70 KB, 2.32 × and 1.95 ×
-(targets 4 × and 2 ×); 0.1.7 is at 7.8 × and 7.2 ×. Before these changes the same cycle cost
-11.6–16.0 µs and 5.7–6.4 KB on this machine (the core of commit 4c10985 run alternately with the
-new one). The reconnect cycle allocates less too: 2.82 KB, 3.40 KB before.
+On issue 12's branch this row read 6.9 µs and 3.39 KB against raw's 3.0 µs and 1.70 KB, 2.32 ×
+and 1.95 × (targets 4 × and 2 ×); 0.1.7 is at 7.8 × and 7.2 ×. Before these changes the same cycle
+cost 11.6–16.0 µs and 5.7–6.4 KB on this machine (the core of commit 4c10985 run alternately with
+the new one). The reconnect cycle allocates less too: 2.82 KB, 3.40 KB before.
+
+With issues 14 to 16 merged (the table above) the time is 2.85 × raw, but the allocation is
+2.34 ×, over its 2 × target. A sampling heap profile with inlining off, against issue 12's core,
+puts about 300 bytes of the growth in the wake watcher (semantic 18): its one timer per process is
+armed while any Connback is connected and cleared when the last one leaves (semantic 13 wants no
+timer after \`end()\`), so a process that makes one short-lived Connback at a time arms and
+clears a timer each cycle (a Node \`Timeout\`, its async id, the watcher's clock readings); a
+fleet pays it once. Two smaller costs were removed (an environment listener made with no
+environment, about 100 bytes; the watcher's set giving back its table each time it emptied).
+Keeping the watcher joined for a Connback's whole episode (not per connection) saves about 300
+bytes on the reconnect cycle but not here, and changes which timer sees a pause first; it was
+tried and left out. The row stays open.
+
 
 These rows, and idle, were measured on 2026-12-01 on the same VM as the first full run, which
 was then 3 to 5 times slower for every variant (raw's reconnect cycle 0.91 µs against 0.19 µs,

@@ -21,6 +21,18 @@ const CONNECTIONS = 2000;
 const [mode = 'connback', snapshot] = process.argv.slice(2);
 if (typeof globalThis.gc !== 'function') throw new Error('heap-probe: run with node --expose-gc');
 
+/** A connector's connect alone, with a token that never fires and feeds that go nowhere. */
+function connectAlone(connector, connected) {
+  const token = { isCancellationRequested: false, onCancellationRequested: () => () => {} };
+  const connback = { feedHeartbeat() {}, feedError() {}, feedClose() {} };
+  const held = [connector];
+  connector.connect(connback, token).then((socket) => {
+    held.push(socket);
+    connected();
+  });
+  return held;
+}
+
 const OPENERS = {
   socket: (port, connected) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -28,17 +40,8 @@ const OPENERS = {
     socket.on('connect', connected);
     return socket;
   },
-  connector: (port, connected) => {
-    const connector = new TcpConnector({ host: '127.0.0.1', port });
-    const token = { isCancellationRequested: false, onCancellationRequested: () => () => {} };
-    const connback = { feedHeartbeat() {}, feedError() {}, feedClose() {} };
-    const held = [connector];
-    connector.connect(connback, token).then((socket) => {
-      held.push(socket);
-      connected();
-    });
-    return held;
-  },
+  connector: (port, connected) =>
+    connectAlone(new TcpConnector({ host: '127.0.0.1', port }), connected),
   connback: (port, connected) => {
     const connback = createTcpConnback({ host: '127.0.0.1', port, keepalive: 1 });
     connback.onconnect(connected);
@@ -50,17 +53,8 @@ const OPENERS = {
     socket.on('open', connected);
     return socket;
   },
-  'ws-connector': (port, connected) => {
-    const connector = new WsConnector({ url: `ws://127.0.0.1:${port}` });
-    const token = { isCancellationRequested: false, onCancellationRequested: () => () => {} };
-    const connback = { feedHeartbeat() {}, feedError() {}, feedClose() {} };
-    const held = [connector];
-    connector.connect(connback, token).then((socket) => {
-      held.push(socket);
-      connected();
-    });
-    return held;
-  },
+  'ws-connector': (port, connected) =>
+    connectAlone(new WsConnector({ url: `ws://127.0.0.1:${port}` }), connected),
   // The variants of the ws rows, with the three hooks the row's harness gives them.
   ...Object.fromEntries(
     [wsRaw, wsConnback, wsSocket].map((variant) => [

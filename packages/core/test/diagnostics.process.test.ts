@@ -34,11 +34,14 @@ describe('diagnostics_channel, subscribed in a child process', () => {
       seen: { channel: string; rtt?: number }[];
       rtt: number;
     };
-    expect(rtt).toBeGreaterThanOrEqual(30);
+    // The child answers 30 ms after each ping on the event loop's clock, which was read when the
+    // loop woke, before the ping's own timestamp: a round trip may read up to ~2 ms short (as the
+    // tcp and ws round-trip tests allow).
+    expect(rtt).toBeGreaterThanOrEqual(28);
     const pongs = seen.filter((m) => m.channel === 'connback:pong');
     expect(pongs).toHaveLength(2);
     for (const pong of pongs) {
-      expect(pong.rtt).toBeGreaterThanOrEqual(30);
+      expect(pong.rtt).toBeGreaterThanOrEqual(28);
       expect(pong.rtt).toBeLessThan(1000);
       pong.rtt = 30;
     }

@@ -1,6 +1,6 @@
 // The test counts of one runtime's CI reports (.ci/run writes them to .ci/out/<runtime>/): the
-// Node tests, the browser test and the reliability suite (vitest JSON), smoke, package checks and
-// mutants. A report that is missing, or a step that failed without a failing test, counts as one
+// Node tests, the browser test and the reliability suite (vitest JSON), the docs' code blocks,
+// smoke, package checks and mutants. A report that is missing, or a step that failed without a failing test, counts as one
 // failure. Used by ci-count.mjs (the CI's last lines) and reliability-report.mjs (R11).
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -38,6 +38,9 @@ export function countRuntime(dir) {
     const broke = report !== undefined && report.success === false && bad === 0 ? 1 : 0;
     count(name, report?.numPassedTests ?? 0, bad + broke, report !== undefined);
   }
+  // Every code block of the docs is one test.
+  const examples = read(`${dir}/doc-examples.json`);
+  count('doc examples', examples?.passed ?? 0, examples?.failed ?? 0, examples !== undefined);
   const smoke = read(`${dir}/smoke.json`);
   count('smoke', smoke?.passed ?? 0, smoke?.failed ?? 0, smoke !== undefined);
   const pkg = read(`${dir}/check-pkg.json`);

@@ -1,6 +1,8 @@
 // The code blocks of one Markdown file, as the doc-examples contract reads them: fenced blocks
-// (``` or ~~~, CommonMark's rules for opening and closing), with the line of their opening fence
-// so that an error inside a block can point back at the Markdown.
+// (``` or ~~~, closed by a fence of the same character at least as long, as in CommonMark), with
+// the line of their opening fence so that an error inside a block can point back at the Markdown.
+// A fence may be indented by any amount (CommonMark allows 3 spaces, more inside list items), so
+// that no block in a nested list escapes the check.
 
 /** Info words a ```ts block may carry after `ts`. */
 export const KNOWN_WORDS = new Set(['run']);
@@ -32,14 +34,14 @@ export function fencedBlocks(text) {
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i];
     if (open === undefined) {
-      const m = /^( {0,3})(`{3,}|~{3,})(.*)$/.exec(line);
+      const m = /^( *)(`{3,}|~{3,})(.*)$/.exec(line);
       // A backtick fence's info string cannot hold a backtick (that is inline code).
       if (m === null || (m[2][0] === '`' && m[3].includes('`'))) continue;
       const [lang = '', ...words] = m[3].trim().split(/\s+/).filter(Boolean);
       open = { line: i + 1, indent: m[1].length, fence: m[2], lang, words, code: [] };
       continue;
     }
-    const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
+    const close = /^ *(`{3,}|~{3,})\s*$/.exec(line);
     if (close !== null && close[1][0] === open.fence[0] && close[1].length >= open.fence.length) {
       blocks.push(finish(open));
       open = undefined;

@@ -40,14 +40,16 @@ async function docExamples(...args: string[]): Promise<Run> {
 }
 
 describe('doc-examples', () => {
-  it('passes blocks that compile, runs ```ts run blocks against the echo servers, skips other languages', async () => {
+  it('passes blocks that compile, runs ```ts run blocks against the echo servers, skips other languages and nested fences', async () => {
     const run = await docExamples(fixture('good.md'));
     expect(run.stdout).toContain('ok scripts/test/fixtures/good.md:5\n');
     expect(run.stdout).toMatch(/^ok scripts\/test\/fixtures\/good\.md:15 \(ran in/m);
     expect(run.stdout).toMatch(/^ok scripts\/test\/fixtures\/good\.md:37 \(ran in/m);
-    expect(run.stdout).toContain('doc-examples: 3 passed, 0 failed');
+    // An indented fence in a list item counts; a ```ts line inside a ````md block does not.
+    expect(run.stdout).toContain('ok scripts/test/fixtures/good.md:58\n');
+    expect(run.stdout).toContain('doc-examples: 4 passed, 0 failed');
     expect(run.code).toBe(0);
-    expect(run.summary).toMatchObject({ passed: 3, failed: 0 });
+    expect(run.summary).toMatchObject({ passed: 4, failed: 0 });
     // Each block is a file named after its Markdown file and line; the placeholders of a run
     // block point at the loopback servers in the compiled file.
     const tcp = readFileSync(join(root, run.out, 'scripts-test-fixtures-good.md-L15.js'), 'utf8');

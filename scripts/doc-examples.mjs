@@ -122,7 +122,10 @@ function sourceName(file) {
     .replace(/^[.-]+/, '');
 }
 
-/** Type-checks every block in one program; returns the error lines of each block (by .ts path). */
+/**
+ * Type-checks every block in one program: each block's errors go to its `errors`, as Markdown
+ * lines; returns the errors that belong to no block.
+ */
 function typeCheck(out, blocks) {
   const tsconfig = { compilerOptions, files: blocks.map((b) => basename(b.tsFile)) };
   writeFileSync(join(out, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
@@ -210,7 +213,16 @@ async function main() {
   const worker = async () => {
     while (next < pending.length) {
       const block = pending[next++];
-      runs.get(block).resolve(await runBlock(block, options));
+      // A run that cannot even start (no echo server, no file) is that block's failure.
+      const result = await runBlock(block, options).catch((error) => ({
+        ok: false,
+        code: null,
+        signal: null,
+        timedOut: false,
+        ms: 0,
+        output: `doc-examples could not run it: ${error?.stack ?? error}`,
+      }));
+      runs.get(block).resolve(result);
     }
   };
   for (const block of pending) {
@@ -220,6 +232,8 @@ async function main() {
   }
   const workers = Array.from({ length: Math.min(options.jobs, pending.length) }, worker);
 
+  // Files that could not be read, then errors that belong to no block.
+  for (const r of results) console.log(`FAIL ${r.file}: ${r.reason}`);
   for (const message of global) console.log(message);
   if (global.length > 0) {
     results.push({
@@ -230,7 +244,6 @@ async function main() {
     });
     console.log(`FAIL tsc: ${global.length} error(s) outside the blocks`);
   }
-  for (const r of results) console.log(`FAIL ${r.file}: ${r.reason}`);
   for (const block of blocks) {
     const where = `${display(block.md)}:${block.line}`;
     const result = {
@@ -254,7 +267,9 @@ async function main() {
           ? `timed out after ${options.timeoutMs} ms (killed)`
           : run.signal !== null
             ? `killed by ${run.signal}`
-            : `exit code ${run.code}`;
+            : run.code === null
+              ? 'could not run'
+              : `exit code ${run.code}`;
         result.reason = `${how}; ${display(block.tsFile.replace(/\.ts$/, '.js'))}`;
         result.output = run.output.slice(-2000);
         console.log(`FAIL ${where}: ${result.reason}`);

@@ -280,8 +280,8 @@ export class Connback<T> {
   }
 
   /**
-   * Reports a sign of life (a pong, or any data) from the live connection. It answers the ping
-   * out, if any (`onpong`), and proves the peer alive until the next ping is due.
+   * Reports a sign of life (a pong, or any data) from the live connection. The first one after a
+   * ping answers it (`onpong`), so the keepalive does not drop the connection.
    * @param client The client the data came from; when given, a stale client's is ignored.
    */
   feedHeartbeat(client?: T): void {

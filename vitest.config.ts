@@ -62,6 +62,16 @@ export default defineConfig({
           include: ['test/**/*.test.mjs'],
         },
       },
+      {
+        test: {
+          // The repository's scripts (the docs' example checker), run as child processes.
+          name: 'scripts',
+          root: 'scripts',
+          include: ['test/**/*.test.ts'],
+          setupFiles: ['../test-support/real-time-leak-check.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -14,16 +14,27 @@ import {
 export interface ChaosProxyOptions {
   /**
    * The server the proxy forwards to: a port on 127.0.0.1 (a whole number from 1 to 65535), or
-   * `{ host, port }` (`host` a non-empty string, default `'127.0.0.1'`).
+   * `{ host, port }`. Required.
    */
-  upstream: number | { host?: string; port: number };
+  upstream:
+    | number
+    | {
+        /**
+         * The server's host name or address: a non-empty string.
+         * @default '127.0.0.1'
+         */
+        host?: string;
+        /** The server's port: a whole number from 1 to 65535. */
+        port: number;
+      };
   /**
    * Port to listen on (loopback only): a whole number from 0 to 65535, 0 for any free port.
    * @default 0
    */
   port?: number;
   /**
-   * Random source for probabilities and latency jitter; pass `seededRandom(seed)` to replay.
+   * Random source for probabilities and latency jitter: a function returning numbers in [0, 1).
+   * Pass `seededRandom(seed)` to replay a run.
    * @default Math.random
    */
   random?: () => number;
@@ -89,6 +100,7 @@ function checkProxyOptions(options: unknown): ChaosProxyOptions {
  * An in-process TCP proxy on loopback that injects faults, with toxiproxy's vocabulary. Each fault
  * is a toxic added with one call, for one direction or both, with a probability per connection,
  * and can be added or removed while connections are live. `close()` closes everything it opened.
+ * Made with {@link ChaosProxy.start}; the constructor is private.
  *
  * ```ts
  * const proxy = await ChaosProxy.start({ upstream: serverPort });
@@ -121,8 +133,12 @@ export class ChaosProxy {
   }
 
   /**
-   * Starts a proxy listening on 127.0.0.1.
-   * @throws (rejects) TypeError naming a bad or unknown option, before anything listens.
+   * Starts a proxy listening on 127.0.0.1. Each connection it accepts gets its own connection to
+   * `upstream`, and the bytes are forwarded both ways, half-closes included.
+   * @param options - The upstream server, the port to listen on and the random source.
+   * @returns The proxy, listening.
+   * @throws (rejects) TypeError naming a bad or unknown option, before anything listens; the
+   *   `listen` error (such as `EADDRINUSE`) when the port is taken.
    */
   static async start(options: ChaosProxyOptions): Promise<ChaosProxy> {
     const proxy = new ChaosProxy(checkProxyOptions(options));
@@ -130,24 +146,25 @@ export class ChaosProxy {
     return proxy;
   }
 
-  /** The port clients connect to (kept across `down()` / `up()`). */
+  /** The port clients connect to, on 127.0.0.1 (kept across `down()` / `up()`). */
   get port(): number {
     return this.#port;
   }
 
-  /** Connections currently proxied. */
+  /** The number of connections proxied now. */
   get connections(): number {
     return this.#links.size;
   }
 
-  /** The toxics in force. */
+  /** The toxics in force, in the order they were added (a copy). */
   get toxics(): readonly Toxic[] {
     return [...this.#toxics.values()];
   }
 
   /**
-   * Stops accepting: new connections are refused; live ones go on. Resolves once the port is
-   * closed (not when the live connections end, as `server.close()` alone would).
+   * Stops accepting: new connections are refused (`ECONNREFUSED`); live ones go on. Resolves once
+   * the port is closed (not when the live connections end, as `server.close()` alone would). Call
+   * {@link ChaosProxy.dropAll} too to simulate a server that went away. Does nothing when down.
    */
   async down(): Promise<void> {
     const server = this.#server;
@@ -159,7 +176,10 @@ export class ChaosProxy {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  /** Accepts connections again, on the same port. */
+  /**
+   * Accepts connections again, on the same port. Does nothing when up already, or after `close()`.
+   * @throws (rejects) the `listen` error (such as `EADDRINUSE`) when another process took the port.
+   */
   async up(): Promise<void> {
     if (this.#listening || this.#closed) return;
     const server = net.createServer({ allowHalfOpen: true }, (client) => this.#accept(client));
@@ -177,17 +197,29 @@ export class ChaosProxy {
     this.#port = (server.address() as net.AddressInfo).port;
   }
 
-  /** Closes every live connection (a server restart, as clients see it). */
+  /**
+   * Closes every live connection, with a FIN to the client and to the server (a server restart, as
+   * clients see it). Data still waiting in the proxy is dropped; the proxy keeps accepting.
+   */
   dropAll(): void {
     for (const link of [...this.#links]) link.destroy();
   }
 
-  /** Resets every live connection (RST both ways). */
+  /** Resets every live connection: an RST to both sides, which see `ECONNRESET`. */
   resetAll(): void {
     for (const link of [...this.#links]) link.reset();
   }
 
-  /** Delays each chunk by `ms` ± `jitter`. */
+  /**
+   * Delays each chunk by `ms` ± `jitter` (uniform, drawn per chunk), in order. With `'both'`, a
+   * round trip takes 2 × `ms` more. Several latency toxics add up.
+   * @param ms - The delay, in ms: a finite number from 0 to 2147483647.
+   * @param jitter - The most the delay varies either way, in ms (default 0: none).
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `ms`, `jitter`, `direction`
+   *   or `probability`; nothing is added.
+   */
   latency(ms: number, jitter = 0, options?: ToxicOptions): Toxic {
     return this.#add(
       {
@@ -199,12 +231,27 @@ export class ChaosProxy {
     );
   }
 
-  /** Stops forwarding: the sockets stay open and nothing gets through (data is dropped). */
+  /**
+   * Stops forwarding: the sockets stay open and nothing gets through. The data is dropped, not
+   * held: after `remove()`, only new data flows. A close (FIN or reset) still goes through.
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming `direction` or `probability` when it is not valid; nothing is added.
+   */
   blackhole(options?: ToxicOptions): Toxic {
     return this.#add({ kind: 'blackhole' }, options);
   }
 
-  /** Resets affected connections `afterMs` after the toxic (or the connection) starts. */
+  /**
+   * Resets affected connections (an RST to the client and to the server): a live one `afterMs`
+   * after the toxic is added, a new one `afterMs` after it is accepted, while the toxic is still
+   * there. It applies to the whole connection whatever its direction.
+   * @param afterMs - The wait before the reset, in ms (default 0: at once).
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `afterMs`, `direction` or
+   *   `probability`; nothing is added.
+   */
   resetPeer(afterMs = 0, options?: ToxicOptions): Toxic {
     const toxic = this.#add(
       { kind: 'resetPeer', afterMs: checkAmount('afterMs', afterMs, 0, true) },
@@ -214,17 +261,41 @@ export class ChaosProxy {
     return toxic;
   }
 
-  /** Delays passing a close (FIN or reset) on by `ms`. */
+  /**
+   * Delays passing a close on by `ms`: a FIN (after the data before it), or a reset. The direction
+   * is the one the close travels: when the server closes (downstream), the client sees it later.
+   * @param ms - The delay, in ms: a finite number from 0 to 2147483647.
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `ms`, `direction` or
+   *   `probability`; nothing is added.
+   */
   slowClose(ms: number, options?: ToxicOptions): Toxic {
     return this.#add({ kind: 'slowClose', ms: checkAmount('ms', ms, 0, true) }, options);
   }
 
-  /** Closes a connection once `bytes` went through (in an affected direction). */
+  /**
+   * Lets `bytes` bytes through in a direction, then closes the connection on both sides; the chunk
+   * that reaches the limit is cut at it. Counted per direction from the start of the connection.
+   * @param bytes - The bytes let through: a finite number ≥ 0 (0 closes at the first chunk).
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `bytes`, `direction` or
+   *   `probability`; nothing is added.
+   */
   limitData(bytes: number, options?: ToxicOptions): Toxic {
     return this.#add({ kind: 'limitData', bytes: checkAmount('bytes', bytes, 0) }, options);
   }
 
-  /** Cuts data into pieces of `size` bytes sent `delayMs` apart. */
+  /**
+   * Cuts each chunk into pieces of `size` bytes (the last one is the rest), sent `delayMs` apart.
+   * @param size - The size of a piece, in bytes: a finite number ≥ 1.
+   * @param delayMs - The wait between two pieces, in ms: a finite number from 0 to 2147483647.
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `size`, `delayMs`, `direction`
+   *   or `probability`; nothing is added.
+   */
   slicer(size: number, delayMs: number, options?: ToxicOptions): Toxic {
     return this.#add(
       {
@@ -236,7 +307,15 @@ export class ChaosProxy {
     );
   }
 
-  /** Limits the rate to `bytesPerSecond`. */
+  /**
+   * Limits the rate: each chunk (or slicer piece) is sent after `length / bytesPerSecond` seconds;
+   * without a slicer, data trickles in pieces of a tenth of a second's worth.
+   * @param bytesPerSecond - The rate, in bytes per second: a finite number ≥ 1.
+   * @param options - The direction(s) and the probability per connection.
+   * @returns The toxic, in force until its `remove()`.
+   * @throws TypeError naming the parameter and the value for a bad `bytesPerSecond`, `direction`
+   *   or `probability`; nothing is added.
+   */
   bandwidth(bytesPerSecond: number, options?: ToxicOptions): Toxic {
     return this.#add(
       { kind: 'bandwidth', bytesPerSecond: checkAmount('bytesPerSecond', bytesPerSecond, 1) },
@@ -244,12 +323,16 @@ export class ChaosProxy {
     );
   }
 
-  /** Removes every toxic. */
+  /** Removes every toxic; live connections are affected from their next chunk on. */
   clear(): void {
     this.#toxics.clear();
   }
 
-  /** Stops listening and closes every connection and timer it opened. */
+  /**
+   * Removes every toxic, closes every connection and every timer it armed (a pending latency, slow
+   * close or reset included) and stops listening, for good: `up()` does nothing afterwards. A
+   * second call does nothing.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,10 +1,10 @@
 /**
- * The faults a {@link ChaosProxy} injects, in toxiproxy's vocabulary. Upstream is the client → server
- * direction, downstream server → client.
+ * A direction of a proxied connection, in toxiproxy's vocabulary: `upstream` is client → server,
+ * `downstream` server → client.
  */
 export type Direction = 'upstream' | 'downstream';
 
-/** Where a toxic applies and how often. */
+/** Where a toxic applies and how often: the last, optional argument of each toxic method. */
 export interface ToxicOptions {
   /**
    * The direction(s) the toxic acts on.
@@ -18,29 +18,84 @@ export interface ToxicOptions {
   probability?: number | undefined;
 }
 
-/** What each kind of toxic does, with its parameters. */
+/**
+ * What a toxic does, with its parameters: the `spec` of a {@link Toxic}. `kind` tells the variants
+ * apart. Durations are in milliseconds, sizes in bytes; the values are the ones passed to the
+ * {@link ChaosProxy} method that added the toxic, already checked.
+ */
 export type ToxicSpec =
-  /** Delays every chunk by `ms` ± `jitter` (order kept). */
-  | { readonly kind: 'latency'; readonly ms: number; readonly jitter: number }
-  /** Drops every chunk: the sockets stay open and nothing arrives. */
-  | { readonly kind: 'blackhole' }
-  /** Resets the connection (RST both ways) `afterMs` after the toxic or the connection started. */
-  | { readonly kind: 'resetPeer'; readonly afterMs: number }
-  /** Delays passing a close (FIN or reset) on by `ms`. */
-  | { readonly kind: 'slowClose'; readonly ms: number }
-  /** Closes the connection once `bytes` went through in the direction. */
-  | { readonly kind: 'limitData'; readonly bytes: number }
-  /** Cuts data into pieces of `size` bytes, `delayMs` apart. */
-  | { readonly kind: 'slicer'; readonly size: number; readonly delayMs: number }
-  /** Limits the rate to `bytesPerSecond`. */
-  | { readonly kind: 'bandwidth'; readonly bytesPerSecond: number };
+  /** Delays every chunk by `ms` ± `jitter` (order kept): {@link ChaosProxy.latency}. */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'latency';
+      /** The delay added to each chunk, in ms. */
+      readonly ms: number;
+      /** The most the delay varies either way, in ms (uniform, drawn per chunk); 0 for none. */
+      readonly jitter: number;
+    }
+  /** Drops every chunk: the sockets stay open and nothing arrives ({@link ChaosProxy.blackhole}). */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'blackhole';
+    }
+  /**
+   * Resets the connection (RST both ways) `afterMs` after the toxic or the connection started:
+   * {@link ChaosProxy.resetPeer}.
+   */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'resetPeer';
+      /** The wait before the reset, in ms, from the toxic's start or the connection's accept. */
+      readonly afterMs: number;
+    }
+  /** Delays passing a close (FIN or reset) on by `ms`: {@link ChaosProxy.slowClose}. */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'slowClose';
+      /** The delay before a close is passed on, in ms. */
+      readonly ms: number;
+    }
+  /** Closes the connection once `bytes` went through in the direction: {@link ChaosProxy.limitData}. */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'limitData';
+      /** The bytes let through per direction, counted from the start of the connection. */
+      readonly bytes: number;
+    }
+  /** Cuts data into pieces of `size` bytes, `delayMs` apart: {@link ChaosProxy.slicer}. */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'slicer';
+      /** The size of each piece, in bytes (the last piece of a chunk is the rest). */
+      readonly size: number;
+      /** The wait between two pieces of a chunk, in ms. */
+      readonly delayMs: number;
+    }
+  /** Limits the rate to `bytesPerSecond`: {@link ChaosProxy.bandwidth}. */
+  | {
+      /** The kind of toxic. */
+      readonly kind: 'bandwidth';
+      /** The rate, in bytes per second. */
+      readonly bytesPerSecond: number;
+    };
 
-/** A toxic in force; `remove()` takes it away (live connections are affected at once). */
+/**
+ * A toxic in force, as a {@link ChaosProxy} method returns it. `remove()` takes it away; live
+ * connections are affected from their next chunk on.
+ */
 export interface Toxic {
+  /** The toxic's number in its proxy: 1 for the first one added, then 2, 3… (never reused). */
   readonly id: number;
+  /** What the toxic does, with its parameters (`{ kind: 'latency', ms: 100, jitter: 10 }`). */
   readonly spec: ToxicSpec;
+  /** The directions it acts on: one of them, or both for `direction: 'both'` (the default). */
   readonly directions: readonly Direction[];
+  /** The chance (0 to 1) that a given connection is affected, drawn once per connection. */
   readonly probability: number;
+  /**
+   * Takes the toxic away: the connections already open are affected no more from their next chunk
+   * on, and a `resetPeer` not yet fired does nothing. A second call does nothing.
+   */
   remove(): void;
 }
 
@@ -51,7 +106,15 @@ function invalid(what: string, got: unknown): TypeError {
 /** Node turns a longer timer into 1 ms: durations past it are refused. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Checks a number parameter of a toxic (`ms`: a duration, at most the longest timer). */
+/**
+ * Checks a number parameter of a toxic (internal).
+ * @param name - The parameter's name, for the message.
+ * @param value - The value given.
+ * @param min - The smallest value allowed.
+ * @param ms - A duration: at most the longest timer (2147483647 ms).
+ * @returns The value, checked.
+ * @throws TypeError naming the parameter and the value when it is not a finite number in range.
+ */
 export function checkAmount(name: string, value: unknown, min: number, ms = false): number {
   const max = ms ? MAX_TIMER_MS : Number.MAX_SAFE_INTEGER;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
@@ -60,7 +123,11 @@ export function checkAmount(name: string, value: unknown, min: number, ms = fals
   return value;
 }
 
-/** The directions and probability of toxic options, checked. */
+/**
+ * The directions and probability of toxic options, checked (internal).
+ * @param options - The options given to a toxic method.
+ * @throws TypeError naming `direction` or `probability` when it is not valid.
+ */
 export function resolveToxicOptions(options: ToxicOptions = {}): {
   directions: Direction[];
   probability: number;
@@ -81,7 +148,14 @@ export function resolveToxicOptions(options: ToxicOptions = {}): {
 
 /**
  * A small seeded random generator (mulberry32), so that probabilities, jitter and generated fault
- * schedules replay exactly from a printed seed.
+ * schedules replay exactly from a printed seed. Pass it as {@link ChaosProxyOptions.random}.
+ * @param seed - Any number; it is taken as a 32-bit unsigned integer (`seed >>> 0`).
+ * @returns A function returning numbers in [0, 1); the same seed gives the same sequence.
+ * @example
+ * ```ts
+ * const random = seededRandom(42);
+ * random(); // the same first number on every run
+ * ```
  */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

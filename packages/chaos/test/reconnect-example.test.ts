@@ -1,5 +1,5 @@
-// The README's example of @connback/chaos (section "Testing your reconnect logic"), run as it is
-// there except for the import of the proxy (the sources here, the package there).
+// The longer reconnect example that packages/chaos/README.md and docs/testing-with-chaos.md link
+// to: a blackhole, a reset and a server that is down, in one test against @connback/tcp.
 import net from 'node:net';
 import { ErrorCode, isConnbackError } from '@connback/core';
 import { createTcpConnback } from '@connback/tcp';

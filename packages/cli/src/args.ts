@@ -4,7 +4,10 @@ import type { ReportMode } from './reporter.js';
 import { parseTarget, redact, type Target } from './target.js';
 import { UsageError } from './usage-error.js';
 
-/** The TLS flags as typed (paths, not contents: {@link loadTls} reads the files). */
+/**
+ * The TLS flags as typed: paths, not contents (the command reads and checks the files before it
+ * connects). Only `tls://` and `wss://` URLs take them.
+ */
 export interface TlsFlags {
   /** `--ca FILE`: PEM certificates to trust instead of the system's CAs. */
   readonly ca?: string | undefined;
@@ -20,17 +23,36 @@ export interface TlsFlags {
   readonly retryCertErrors: boolean;
 }
 
-/** What the command line asks for. */
+/** What the command line asks for, as {@link parseCommandLine} returns it; `kind` tells which. */
 export type Command =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'version' }
-  | { readonly kind: 'demo'; readonly report: ReportMode }
+  /** `-h`, `--help`: print {@link HELP}. */
   | {
+      /** The kind of command. */
+      readonly kind: 'help';
+    }
+  /** `-V`, `--version`: print the version. */
+  | {
+      /** The kind of command. */
+      readonly kind: 'version';
+    }
+  /** `connback demo`. */
+  | {
+      /** The kind of command. */
+      readonly kind: 'demo';
+      /** How the lifecycle is reported: `verbose` unless `--json` or `--quiet`. */
+      readonly report: ReportMode;
+    }
+  /** `connback [options] <url>`. */
+  | {
+      /** The kind of command. */
       readonly kind: 'connect';
+      /** Where to connect, from the URL. */
       readonly target: Target;
+      /** Core's options set by the flags (`--keepalive`, `--max-delay`…); only those given. */
       readonly options: ConnbackOptions;
       /** The ping payload (TCP: bytes written as they are; WebSocket: a text message). */
       readonly ping: string | undefined;
+      /** How the lifecycle is reported: `--json`, `--quiet`, `--verbose`, or `plain` by default. */
       readonly report: ReportMode;
       /** The TLS flags; undefined for `tcp://`, `unix:` and `ws://`, which take none. */
       readonly tls: TlsFlags | undefined;
@@ -216,7 +238,14 @@ function tokenize(argv: readonly string[]): {
   return { values, positionals };
 }
 
-/** @throws UsageError for an unknown flag, a bad value, a missing or bad URL. */
+/**
+ * Parses the command line, checking every flag and the URL before anything connects.
+ * @param argv - The arguments, without node and the script (`process.argv.slice(2)`).
+ * @returns What the command line asks for.
+ * @throws UsageError for an unknown flag, a bad value, a missing or bad URL, a TLS flag with a URL
+ *   that is not `tls://` or `wss://`, flags that exclude each other; its message names the flag as
+ *   typed, with credentials hidden.
+ */
 export function parseCommandLine(argv: readonly string[]): Command {
   const { values, positionals } = tokenize(argv);
   const text = (name: FlagName): string | undefined => {

@@ -35,6 +35,10 @@ const SCHEDULE: readonly Step[] = [
  * `connback demo`: a loopback server that misbehaves on a schedule, and a client (createTcpStream)
  * that sends a numbered message every 100 ms through all of it. The lifecycle goes to standard
  * error as with `connback <url>`; the story and the summary go to standard output. About 22 s.
+ * @param io - The streams and signals ({@link processIo}); Ctrl-C ends the demo at once.
+ * @param reporter - Where the lifecycle is reported (standard error, in the chosen mode).
+ * @returns (resolves with) the exit code: 0, 1 if the stream failed, 130 (129 for SIGHUP) when
+ *   interrupted.
  */
 export async function runDemo(io: CliIo, reporter: Reporter): Promise<number> {
   const say = (text: string) => io.stdout.write(`demo: ${text}\n`);

@@ -1,4 +1,4 @@
-/** The text of `connback --help`. */
+/** The text of `connback --help`: usage, URLs, flags with units and defaults, exit codes. */
 export const HELP = `Usage: connback [options] <url>
        connback demo
 

@@ -12,7 +12,10 @@ import { safeLine } from './sanitize.js';
 import { loadTls, type TlsConnectOptions } from './tls-files.js';
 import { UsageError } from './usage-error.js';
 
-/** The version of this package, for --version. */
+/**
+ * The version of this package, for `--version`.
+ * @returns The `version` of `@connback/cli`'s package.json (`'0.2.0'`).
+ */
 export function version(): string {
   const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
   return pkg.version;
@@ -43,7 +46,16 @@ function withTlsPolicy(options: ConnbackOptions, flags: TlsFlags | undefined): C
 const INSECURE_WARNING =
   "-k (--insecure): the server's certificate is not verified; anyone on the way can read and change the data";
 
-/** Runs the command line `argv` (without node and the script); resolves with the exit code. */
+/**
+ * Runs the command line, as the `connback` binary does, on the streams and signals of `io`.
+ * @param argv - The arguments, without node and the script (`process.argv.slice(2)`).
+ * @param io - The streams and signals: {@link processIo} for the process's own, or your own in a
+ *   test.
+ * @returns (resolves with) the exit code, one of {@link ExitCode}; a usage error resolves with 2
+ *   after printing it.
+ * @throws (rejects) only an unexpected error (a bug), which the binary prints as
+ *   `connback: unexpected error: …` with exit code 1.
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: Command;
   let tls: TlsConnectOptions = {};

@@ -12,11 +12,17 @@ export type ReportMode = 'plain' | 'verbose' | 'json' | 'quiet';
 
 /** Where the reporter writes, and whether it is a terminal (for the live status line). */
 export interface ReportStream extends TerminalStream {
+  /**
+   * Writes text (one or more whole lines, or terminal control sequences). A throw is caught, and
+   * the reporter writes nothing more after it.
+   * @param text - The text to write.
+   */
   write(text: string): unknown;
+  /** True when the stream is a terminal: the plain modes then keep a live status line. */
   readonly isTTY?: boolean | undefined;
 }
 
-/** The fields of one `--json` line besides `time` and `event`. */
+/** The fields of one `--json` line besides `time` and `event`; an undefined field is left out. */
 export type ReportFields = Record<string, string | number | boolean | undefined>;
 
 /** Which plain mode shows an event: every one but quiet, or only verbose. */
@@ -55,6 +61,11 @@ export class Reporter {
   /** A write failed (standard error closed): nothing more is written. */
   #broken = false;
 
+  /**
+   * @param out - Where to write: standard error.
+   * @param mode - What to report.
+   * @param options - Whether standard output shares the terminal.
+   */
   constructor(out: ReportStream, mode: ReportMode, options: ReporterOptions = {}) {
     this.#out = out;
     this.#mode = mode;
@@ -63,7 +74,15 @@ export class Reporter {
     this.#sharedTerminal = options.sharedTerminal === true;
   }
 
-  /** One event: `text` for people, `event` and `fields` for --json; `level` says which plain mode shows it. */
+  /**
+   * Reports one event: nothing with `quiet` or after the fatal line, a JSON line with `json`, else
+   * a `connback: ` line when `level` is shown in this mode.
+   * @param event - The event's name in `--json` (`connect`, `close`…).
+   * @param text - The plain line, for people (without `connback: `); control characters are
+   *   escaped and credentials hidden.
+   * @param fields - The `--json` fields besides `time` and `event`.
+   * @param level - `verbose`: shown only with `-v`.
+   */
   event(
     event: string,
     text: string,
@@ -79,14 +98,20 @@ export class Reporter {
     this.#line(text);
   }
 
-  /** A warning: a plain `warning: …` line (none with --quiet), or a `warning` JSON event. */
+  /**
+   * A warning: a plain `warning: …` line (none with --quiet), or a `warning` JSON event.
+   * @param text - What to warn of.
+   */
   warn(text: string): void {
     this.event('warning', `warning: ${text}`, { message: text });
   }
 
   /**
-   * An error that ends the command: printed even with --quiet. `jsonText` replaces `text` in the
-   * JSON line's `message`.
+   * An error that ends the command: printed even with --quiet. Nothing else is reported after it.
+   * @param error - The error; its code is the JSON line's `code`.
+   * @param text - The plain line (default: the error described, with its code).
+   * @param fields - More `--json` fields.
+   * @param jsonText - The JSON line's `message` (default: `text`).
    */
   fatal(error: unknown, text = describe(error), fields: ReportFields = {}, jsonText = text): void {
     this.#fatalSaid = true;
@@ -98,7 +123,10 @@ export class Reporter {
     this.#line(text);
   }
 
-  /** Replaces the live status (terminal, plain modes only). */
+  /**
+   * Replaces the live status (terminal, plain modes only).
+   * @param text - One line; control characters are escaped and it is cut to the terminal's width.
+   */
   status(text: string): void {
     this.#statusLine?.show(safeLine(text));
   }
@@ -108,7 +136,11 @@ export class Reporter {
     return this.#statusLine !== undefined;
   }
 
-  /** Data was written to standard output (to keep lifecycle lines off a half-written line). */
+  /**
+   * Says that data was written to standard output, so that a lifecycle line after data that does
+   * not end with a line feed starts on a line of its own (with `sharedTerminal` only).
+   * @param chunk - The data written.
+   */
   dataWritten(chunk: string | Uint8Array): void {
     if (!this.#sharedTerminal || chunk.length === 0) return;
     const last = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk.at(-1);
@@ -130,7 +162,11 @@ export class Reporter {
     this.#statusLine?.close();
   }
 
-  /** Reports the lifecycle of `connback`, naming the target as `display`. */
+  /**
+   * Reports the lifecycle of a Connback: subscribes to its events, for as long as it lives.
+   * @param connback - The Connback to watch.
+   * @param display - The target as it may be printed (credentials hidden).
+   */
   watch<T>(connback: Connback<T>, display: string): void {
     /** A connection is live: an error now belongs to it, and is told with its close. */
     let live = false;

@@ -1,12 +1,29 @@
 /** A stream the status line can draw on: a terminal, with its size when it is known. */
 export interface TerminalStream {
+  /**
+   * Writes text: control sequences and the status, in one write per redraw. A throw (a terminal
+   * that hung up) is caught.
+   * @param text - The text to write.
+   */
   write(text: string): unknown;
+  /** True when the stream is a terminal; without it there is no status line. */
   readonly isTTY?: boolean | undefined;
   /** Rows of the terminal; 0 or undefined when unknown. */
   readonly rows?: number | undefined;
   /** Columns of the terminal; 0 or undefined when unknown. */
   readonly columns?: number | undefined;
+  /**
+   * Subscribes to the terminal's resizes (a resize resets the scroll region: the row is reserved
+   * again).
+   * @param event - `'resize'`.
+   * @param listener - Called after each resize.
+   */
   on?(event: 'resize', listener: () => void): unknown;
+  /**
+   * Unsubscribes from the resizes.
+   * @param event - `'resize'`.
+   * @param listener - The listener given to `on`.
+   */
   off?(event: 'resize', listener: () => void): unknown;
 }
 
@@ -54,13 +71,20 @@ export class StatusLine {
     this.#out = out;
   }
 
-  /** A status line on `out`, or undefined when `out` is no terminal or its size is unknown. */
+  /**
+   * A status line on `out`, or undefined when `out` is no terminal or its size is unknown (fewer
+   * than 3 rows or 10 columns). Nothing is drawn before the first {@link StatusLine.show}.
+   * @param out - The terminal: standard error.
+   */
   static open(out: TerminalStream): StatusLine | undefined {
     if (out.isTTY !== true || sizeOf(out) === undefined) return undefined;
     return new StatusLine(out);
   }
 
-  /** Shows `text` (one line, already escaped; cut to the width of the terminal). */
+  /**
+   * Shows `text` on the last row, reserving the row the first time.
+   * @param text - One line, already escaped; cut to the width of the terminal.
+   */
   show(text: string): void {
     if (this.#closed) return;
     this.#text = text;

@@ -1,17 +1,39 @@
 import { isConnbackError, parseConnectionUrl, redactUrl } from '@connback/core';
 import { UsageError } from './usage-error.js';
 
-/** Where `connback <url>` connects, parsed from the URL. */
+/** Where `connback <url>` connects, parsed from the URL by {@link parseTarget}; `kind` tells which. */
 export type Target =
+  /** `tcp://host:port` or `tls://host:port`. */
   | {
+      /** The kind of target. */
       readonly kind: 'tcp';
+      /** The host name or address (an IPv6 address without its brackets). */
       readonly host: string;
+      /** The port, from 1 to 65535. */
       readonly port: number;
+      /** True for `tls://`. */
       readonly tls: boolean;
+      /** The URL as it may be printed: credentials and secret parameters hidden. */
       readonly display: string;
     }
-  | { readonly kind: 'unix'; readonly path: string; readonly display: string }
-  | { readonly kind: 'ws'; readonly url: string; readonly display: string };
+  /** `unix:/path/to.sock`. */
+  | {
+      /** The kind of target. */
+      readonly kind: 'unix';
+      /** The socket's path. */
+      readonly path: string;
+      /** The URL as it may be printed. */
+      readonly display: string;
+    }
+  /** `ws://…` or `wss://…`. */
+  | {
+      /** The kind of target. */
+      readonly kind: 'ws';
+      /** The URL as typed, credentials included (the WebSocket class sends them to the server). */
+      readonly url: string;
+      /** The URL as it may be printed: credentials and secret parameters hidden. */
+      readonly display: string;
+    };
 
 const SCHEMES = 'tcp://host:port, tls://host:port, unix:/path, ws://host[:port]/path, wss://…';
 
@@ -22,6 +44,10 @@ const SCHEMES = 'tcp://host:port, tls://host:port, unix:/path, ws://host[:port]/
 export const redact = redactUrl;
 
 /**
+ * Parses the URL of `connback <url>`: `tcp://host:port`, `tls://host:port`, `unix:/path`,
+ * `ws://…` or `wss://…`.
+ * @param text - The URL as typed.
+ * @returns Where to connect.
  * @throws UsageError naming what is wrong, in one line, without printing credentials (the
  *   checks and messages of core's `parseConnectionUrl`, which the transports' factories share).
  */

@@ -25,6 +25,7 @@ export interface RetryBudgetOptions {
 export interface RetryBudgetStats {
   /** Attempts per second. */
   readonly rate: number;
+  /** The bucket's size: attempts it may grant at once. */
   readonly burst: number;
   /** Attempts that could be granted right now (whole or not). */
   readonly tokens: number;
@@ -42,7 +43,7 @@ export interface RetryBudgetStats {
 
 /** What waits on a budget: a Connback's state machine. */
 export interface BudgetWaiter {
-  /** The budget granted the attempt this waiter asked for. */
+  /** The budget granted the attempt this waiter asked for; called from the budget's timer. */
   budgetGranted(): void;
 }
 
@@ -68,7 +69,9 @@ let processDefault: RetryBudget | undefined;
  * Connbacks; `end()` and `reconnect()` take a Connback out of the queue at once.
  */
 export class RetryBudget {
+  /** Attempts per second the budget grants. */
   readonly rate: number;
+  /** Attempts the budget may grant at once after a quiet period (the bucket's size). */
   readonly burst: number;
   readonly #timers: Timers;
   #tokens: number;
@@ -81,7 +84,12 @@ export class RetryBudget {
   #waited = 0;
   #maxWait = 0;
 
-  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
+  /**
+   * Makes a budget. It holds no timer until someone waits.
+   * @param options `rate` (attempts per second), `burst` (count) and `unref`.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option: a `rate` that is not a
+   *   positive number, a `burst` that is not a whole number of at least 1.
+   */
   constructor(options: RetryBudgetOptions = {}) {
     if (typeof options !== 'object' || options === null) {
       throw invalid('options', 'an object', options);
@@ -108,6 +116,9 @@ export class RetryBudget {
    * The budget of the process: made on the first call (with `options`, or the defaults), the
    * same object afterwards. Pass it to Connbacks as `budget`, or make it every Connback's budget
    * with {@link RetryBudget.setDefault}.
+   * @param options Used only by the first call; later calls return the budget made then.
+   * @returns The process's shared budget.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` when the first call's options are not valid.
    */
   static shared(options?: RetryBudgetOptions): RetryBudget {
     shared ??= new RetryBudget(options);
@@ -116,7 +127,10 @@ export class RetryBudget {
 
   /**
    * Makes `budget` the budget of every Connback constructed afterwards without a `budget`
-   * option (`undefined` turns that off). Off by default.
+   * option (`undefined` turns that off). Off by default. Connbacks made before keep theirs.
+   * @param budget The budget, or `undefined`.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` when `budget` is neither a RetryBudget nor
+   *   `undefined`.
    */
   static setDefault(budget: RetryBudget | undefined): void {
     if (budget !== undefined && !(budget instanceof RetryBudget)) {
@@ -138,7 +152,9 @@ export class RetryBudget {
 
   /**
    * Takes an attempt now (true), or queues `waiter`, whose `budgetGranted()` is called when its
-   * turn comes (false).
+   * turn comes (false). Connback calls it before each automatic attempt.
+   * @param waiter Who asks; asking again while queued keeps its place.
+   * @returns True when the attempt may start now.
    */
   take(waiter: BudgetWaiter): boolean {
     const now = this.#timers.now();
@@ -156,7 +172,10 @@ export class RetryBudget {
     return false;
   }
 
-  /** Takes `waiter` out of the queue; the timer stops when nobody waits any more. */
+  /**
+   * Takes `waiter` out of the queue; the timer stops when nobody waits any more.
+   * @param waiter Who no longer waits; one not queued is ignored.
+   */
   cancel(waiter: BudgetWaiter): void {
     if (!this.#queue.delete(waiter) || this.#queue.size > 0) return;
     if (this.#timer !== undefined) this.#timers.clear(this.#timer);

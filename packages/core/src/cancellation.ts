@@ -11,6 +11,8 @@ export interface CancellationToken {
   /**
    * Subscribes to the cancellation; returns the unsubscribe function. A listener added after
    * cancellation is called once, asynchronously.
+   * @param listener Called once on cancellation, with the reason where the token has one.
+   * @returns The unsubscribe function.
    */
   readonly onCancellationRequested: (listener: (reason?: unknown) => unknown) => () => void;
 }
@@ -22,7 +24,10 @@ function isAbortSignal(value: Cancellable): value is AbortSignal {
   return 'aborted' in value && typeof (value as AbortSignal).addEventListener === 'function';
 }
 
-/** True when `cancellable` is already cancelled (token) or aborted (signal). */
+/**
+ * True when `cancellable` is already cancelled (token) or aborted (signal).
+ * @param cancellable A {@link CancellationToken} or an `AbortSignal`.
+ */
 export function isCancelled(cancellable: Cancellable): boolean {
   return isAbortSignal(cancellable) ? cancellable.aborted : cancellable.isCancellationRequested;
 }
@@ -60,6 +65,9 @@ export interface AttemptToken extends CancellationToken {
  * Gives a connector an `AbortSignal` for its token, to pass to `fetch`, `events.once` or
  * `net.connect({ signal })`. The signal aborts with the token's reason. The subscription lives as
  * long as the token: for the token of one attempt that is the attempt.
+ * @param token A {@link CancellationToken} (an `AttemptToken` included) or an `AbortSignal`,
+ *   which is returned as it is.
+ * @returns A signal that aborts when `token` is cancelled (at once if it already is).
  */
 export function toAbortSignal(token: Cancellable): AbortSignal {
   if (isAbortSignal(token)) return token;

@@ -42,6 +42,14 @@ function startMade(): void {
 export class Connback<T> {
   readonly #machine: Machine<T>;
 
+  /**
+   * Makes a Connback. Unless `lazyConnect` is set, the first attempt starts in a microtask, so
+   * listeners added right after `new` see every event of it.
+   * @param connector How to open, close and ping a client (see {@link Connector}).
+   * @param options The options; each one left out takes its default ({@link DEFAULT_OPTIONS}).
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the option or the connector member
+   *   that is not valid, or an unknown option.
+   */
   constructor(connector: Connector<T>, options?: ConnbackOptions) {
     checkConnector(connector);
     const resolved = resolveOptions(options);
@@ -53,7 +61,13 @@ export class Connback<T> {
     }
   }
 
-  /** Same as `new Connback(connector, options)`. */
+  /**
+   * Same as `new Connback(connector, options)`.
+   * @param connector How to open, close and ping a client.
+   * @param options The options; each one left out takes its default.
+   * @returns The new Connback.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` when an option or the connector is not valid.
+   */
   static create<T>(connector: Connector<T>, options?: ConnbackOptions): Connback<T> {
     return new Connback(connector, options);
   }
@@ -173,7 +187,10 @@ export class Connback<T> {
     return this.#machine.events.onstatechange;
   }
 
-  /** Starts connecting when idle (`lazyConnect`, or stopped by a cancelled `reconnect`); else nothing. */
+  /**
+   * Starts connecting when idle (`lazyConnect`, or stopped by a cancelled `reconnect`); else nothing.
+   * @returns This Connback, for chaining.
+   */
   start(): this {
     this.#machine.start();
     return this;
@@ -183,6 +200,9 @@ export class Connback<T> {
    * Resolves with the live client, or the next one. Starts an idle Connback.
    * Rejects with `CONNBACK_CANCELLED` when `token` fires, `CONNBACK_ENDED` on `end()`, and the
    * terminal error when reconnection fails.
+   * @param token Cancels the wait (a {@link CancellationToken} or an `AbortSignal`); the Connback
+   *   goes on connecting.
+   * @returns The live client, or the next one.
    * @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal.
    */
   ready(token?: Cancellable): Promise<T> {
@@ -196,6 +216,8 @@ export class Connback<T> {
    *
    * Cancelling `token` before that stops the reconnection this call started (the attempt in flight
    * is cancelled, state becomes `idle`) and rejects with `CONNBACK_CANCELLED`.
+   * @param token Cancels this reconnection (a {@link CancellationToken} or an `AbortSignal`).
+   * @returns The new client.
    * @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal.
    */
   reconnect(token?: Cancellable): Promise<T> {
@@ -206,6 +228,8 @@ export class Connback<T> {
    * Stops for good: cancels the attempt in flight, the backoff wait and the heartbeat, closes the
    * client with `connector.close(client, force)`, then fires `onclose` (if connected) and `onend`.
    * Idempotent. Waiting `ready()`/`reconnect()` promises reject with `CONNBACK_ENDED`.
+   * @param force Passed to `connector.close`: true closes at once instead of gracefully.
+   * @returns This Connback, for chaining.
    */
   end(force = false): this {
     this.#machine.end(force);
@@ -224,6 +248,9 @@ export class Connback<T> {
    * Reports an error of the live connection: one `onerror`, then the connection counts as closed
    * (one `onclose(true)`) even if the transport's own close follows. Ignored when `client` is
    * given and is not the live client, or when not connected.
+   * @param error What went wrong; it reaches `onerror` as it is.
+   * @param client The client the error belongs to; when given, an error of a stale client is
+   *   ignored.
    */
   feedError(error: Error, client?: T): void {
     this.#machine.feedError(error, client);
@@ -232,6 +259,8 @@ export class Connback<T> {
   /**
    * Reports that the live connection closed: one `onclose(hasError)`, then reconnection. A second
    * close, a close of a stale `client`, or a close while not connected is ignored.
+   * @param hasError True when the connection closed because of an error.
+   * @param client The client that closed; when given, a close of a stale client is ignored.
    */
   feedClose(hasError = false, client?: T): void {
     this.#machine.feedClose(hasError === true, client);
@@ -250,7 +279,11 @@ export class Connback<T> {
     return this.#machine.probe();
   }
 
-  /** Reports a sign of life (a pong, or any data) from the live connection. */
+  /**
+   * Reports a sign of life (a pong, or any data) from the live connection. The first one after a
+   * ping answers it (`onpong`), so the keepalive does not drop the connection.
+   * @param client The client the data came from; when given, a stale client's is ignored.
+   */
   feedHeartbeat(client?: T): void {
     this.#machine.feedHeartbeat(client);
   }
@@ -261,6 +294,8 @@ export class Connback<T> {
    * slow consumer has not pulled (the oldest are dropped; the next event yielded counts them in
    * `dropped`), and finishes after the `end` event, when `token` fires, or on `break`. See
    * {@link StatusIterator}.
+   * @param token Finishes the iterator when it fires.
+   * @returns An iterator that listens from now on.
    * @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal.
    */
   status(token?: Cancellable): StatusIterator<T> {

@@ -15,17 +15,27 @@ export interface Connector<T> {
    * Opens a client. Resolve with it once it is usable; reject (or throw) when the attempt fails.
    * When `token` is cancelled (connect timeout, `end()`, `reconnect()`), abandon the attempt: a
    * client that still arrives afterwards is closed with `close(client, true)` and never used.
+   * @param connback The Connback making the attempt, to feed it errors, closes and heartbeats.
+   * @param token Cancelled when the attempt is abandoned; `token.reason` says why, and
+   *   {@link toAbortSignal} turns it into an `AbortSignal`.
+   * @returns The client, or a promise of it (`undefined` or `null` fails the attempt with
+   *   `CONNBACK_NO_CLIENT`).
    */
   connect(connback: Connback<T>, token: AttemptToken): ValueOrPromise<T>;
   /**
    * Closes a client: gracefully, or at once when `force` is true. connback calls it for every
    * client it stops using, also one that has already closed itself, so it must be idempotent.
    * A throw or rejection is reported through `onerror`.
+   * @param client The client to close.
+   * @param force True to close at once: every close but that of `end()` without `force` (a drop,
+   *   a keepalive timeout, `reconnect()`, a late client).
+   * @returns Anything; a promise is awaited by `await using`.
    */
   close(client: T, force?: boolean): unknown;
   /**
    * Sends a ping on the keepalive schedule. The reply (or any other incoming data) must reach
    * connback through `feedHeartbeat(client)`. A throw or rejection counts as a failed heartbeat.
+   * @param client The live client.
    */
   ping?(client: T): unknown;
   /**
@@ -34,6 +44,7 @@ export interface Connector<T> {
    * connection: on a quiet connection nothing could prove the peer alive, so a deadline would only
    * close healthy connections. Such a connection ends when the transport reports it. Called once
    * per connection, as it opens; a throw is reported through `onerror` and counts as `true`.
+   * @param client The client that just opened.
    * @default every client can be pinged
    */
   canPing?(client: T): boolean;
@@ -42,12 +53,14 @@ export interface Connector<T> {
    * with "policy violation" is not). Consulted, with the `retry` option, after a failed attempt
    * and after a connection is lost with an error; `false` stops reconnection: state `failed`,
    * `onfail` with reason `CONNBACK_RETRY_DECLINED`. A throw is reported and counts as `true`.
+   * @param error The error of the failed attempt or of the lost connection.
    */
   retryable?(error: Error): boolean;
   /**
    * Names the endpoint `client` is connected to (credentials redacted), for `onconnect`'s info
    * and `stats.endpoint`. Called once per connection, before it is announced; a throw is
    * reported through `onerror` and names none.
+   * @param client The client that just opened.
    */
   endpoint?(client: T): string | undefined;
   /**

@@ -45,41 +45,55 @@ export interface Diagnostics {
   readonly attempt: TracingChannels | undefined;
 }
 
-/** The message of `connback:state`. */
+/** The message of `connback:state`: `onstatechange`'s payload. */
 export interface StateMessage {
+  /** The Connback whose state changed. */
   readonly connback: Connback<unknown>;
+  /** The state it left. */
   readonly from: ConnbackState;
+  /** The state it entered. */
   readonly to: ConnbackState;
 }
 
 /** The message of `connback:connect`: `onconnect`'s arguments. */
 export interface ConnectMessage {
+  /** The Connback that connected. */
   readonly connback: Connback<unknown>;
+  /** The live client. */
   readonly client: unknown;
+  /** False for the first connect of this Connback, true for every later one. */
   readonly reconnect: boolean;
+  /** Number of the attempt that connected, within its outage (1 for the first). */
   readonly attempt: number;
+  /** The endpoint connected to, when the connector names it (credentials redacted). */
   readonly endpoint: string | undefined;
 }
 
 /** The message of `connback:close`. */
 export interface CloseMessage {
+  /** The Connback whose live connection closed. */
   readonly connback: Connback<unknown>;
+  /** True when it closed because of an error. */
   readonly hasError: boolean;
 }
 
 /** The message of `connback:error`: every error `onerror` gets, whether or not it has listeners. */
 export interface ErrorMessage {
+  /** The Connback that reports the error. */
   readonly connback: Connback<unknown>;
+  /** The error, as `onerror` gets it. */
   readonly error: Error;
 }
 
 /** The message of `connback:ping`. */
 export interface PingMessage {
+  /** The Connback whose keepalive ping goes out. */
   readonly connback: Connback<unknown>;
 }
 
 /** The message of `connback:pong`. */
 export interface PongMessage {
+  /** The Connback whose ping was answered. */
   readonly connback: Connback<unknown>;
   /** Ms from the ping to this heartbeat. */
   readonly rtt: number;
@@ -91,6 +105,7 @@ export interface PongMessage {
  * when it failed), so a subscriber may keep its span on it.
  */
 export interface AttemptContext {
+  /** The Connback making the attempt. */
   readonly connback: Connback<unknown>;
   /** The attempt's number within its outage (1 for the first). */
   readonly attempt: number;

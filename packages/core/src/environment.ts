@@ -21,6 +21,8 @@ export interface ConnbackEnvironment {
   /**
    * Subscribes to the signals; returns the unsubscribe function. A Connback subscribes when it
    * starts and unsubscribes on `end()`, on failure and when it goes idle.
+   * @param listener Called with each signal.
+   * @returns The unsubscribe function.
    */
   subscribe?(listener: (signal: EnvironmentSignal) => void): () => void;
 }

@@ -55,17 +55,31 @@ const brand = Symbol.for('connback.error');
  * (a brand check) rather than `instanceof`, which fails across duplicate installs.
  */
 export class ConnbackError extends Error {
+  /** Always `'ConnbackError'`. */
   override readonly name = 'ConnbackError';
+  /** What went wrong: one of {@link ErrorCode}. */
   readonly code: ErrorCode;
+  /** The brand {@link isConnbackError} checks (`Symbol.for('connback.error')`). */
   readonly [brand] = true;
 
+  /**
+   * Makes an error with `code`.
+   * @param code One of {@link ErrorCode}.
+   * @param message The message; the code's default message when left out.
+   * @param options `cause`: the error behind this one (the last attempt's error, what a
+   *   listener threw).
+   */
   constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
     super(message ?? defaultMessages[code], options);
     this.code = code;
   }
 }
 
-/** True when `error` is a {@link ConnbackError}, and, if `code` is given, carries that code. */
+/**
+ * True when `error` is a {@link ConnbackError}, and, if `code` is given, carries that code.
+ * @param error Anything: what `onerror` got, or a rejection.
+ * @param code The code to look for; any code when left out.
+ */
 export function isConnbackError(error: unknown, code?: ErrorCode): error is ConnbackError {
   return (
     typeof error === 'object' &&

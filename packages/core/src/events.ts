@@ -4,10 +4,17 @@ import type { Outbox } from './outbox.js';
 /** Removes the listener it was returned for. Calling it twice is harmless. */
 export type Unsubscribe = () => void;
 
-/** A listener of an event whose payload is the argument list `A`. */
+/**
+ * A listener of an event whose payload is the argument list `A`. What it returns is ignored; a
+ * throw is reported through `onerror` as `CONNBACK_LISTENER_FAILED`.
+ * @param args The event's payload.
+ */
 export type Listener<A extends unknown[]> = (...args: A) => unknown;
 
-/** Subscribe by calling it with a listener; it returns the {@link Unsubscribe} function. */
+/**
+ * Subscribe by calling it with a listener; it returns the {@link Unsubscribe} function.
+ * @param listener Called with the event's payload each time it fires, in subscription order.
+ */
 export type Event<A extends unknown[]> = (listener: Listener<A>) => Unsubscribe;
 
 /** One subscription among several: its identity tells two subscriptions of one function apart. */

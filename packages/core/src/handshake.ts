@@ -8,6 +8,8 @@ import { follow, promiseOf } from './results.js';
  * connection_ack). A throw or rejection fails the attempt (the connector's `retryable` and the
  * `retry` option decide what follows). It runs within `connectTimeout`: when the token fires the
  * handshake should stop waiting; the client is closed either way.
+ * @param client The client the transport just opened.
+ * @param token The attempt's token: cancelled on connect timeout, `end()` or `reconnect()`.
  */
 export type Handshake<T> = (client: T, token: AttemptToken) => unknown;
 
@@ -16,6 +18,11 @@ export type Handshake<T> = (client: T, token: AttemptToken) => unknown;
  * rejects with its error, or with the token's reason when the token fires first. On failure the
  * client is closed with `close(client, true)`. For connectors that have no handshake option of
  * their own.
+ * @param client The client the transport just opened.
+ * @param handshake The handshake to run on it.
+ * @param token The attempt's token.
+ * @param close Closes the client when the handshake fails; called with the client only.
+ * @returns The client, once the handshake resolved.
  */
 export function runHandshake<T>(
   client: T,
@@ -67,6 +74,9 @@ export function runHandshake<T>(
  * resolved on the client it opened. Data the transport feeds to connback meanwhile counts as
  * heartbeats; a connector that must route the handshake's bytes away from later listeners does it
  * itself (the TCP and WebSocket connectors have a `handshake` option that does).
+ * @param connector The connector to wrap; its optional members are kept.
+ * @param handshake Runs on each client `connector.connect` opened, before the attempt resolves.
+ * @returns A new connector; `connector` itself is not changed.
  */
 export function withHandshake<T>(connector: Connector<T>, handshake: Handshake<T>): Connector<T> {
   const closeForced = (client: T): void => {

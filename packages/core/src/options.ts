@@ -12,12 +12,18 @@ export interface BackoffStrategyLike {
 
 /** What a custom strategy class is constructed with (the resolved options). */
 export interface BackoffStrategyOptions {
+  /** The `initialDelay` option: the first delay, in ms. */
   readonly initialDelay: number;
+  /** The `maxDelay` option: the largest delay, in ms (connback caps every delay at it too). */
   readonly maxDelay: number;
+  /** The `factor` option: the growth factor (at least 1). */
   readonly factor: number;
 }
 
-/** A custom backoff strategy: a class constructed with the resolved delay options. */
+/**
+ * A custom backoff strategy: a class constructed with the resolved delay options.
+ * @param options `initialDelay`, `maxDelay` (ms) and `factor`, resolved.
+ */
 export type BackoffStrategyClass = new (options: BackoffStrategyOptions) => BackoffStrategyLike;
 
 /** Built-in strategy names. */
@@ -30,7 +36,11 @@ export type BackoffStrategyName = 'fibonacci' | 'exponential';
  */
 export type JitterName = 'full' | 'equal' | 'none';
 
-/** A custom jitter: receives the capped delay (ms), returns the delay to wait (ms). */
+/**
+ * A custom jitter: receives the capped delay (ms), returns the delay to wait (ms).
+ * @param delay The backoff delay after the `maxDelay` cap, in ms.
+ * @returns The delay to wait, in ms.
+ */
 export type JitterFunction = (delay: number) => number;
 
 /**
@@ -117,6 +127,9 @@ export interface ConnbackOptions {
    * and after a live connection is lost with an error (a reset, a keepalive timeout...), with the
    * attempts counted in the outage so far (0 after a stable connection). Return `false` to stop:
    * the Connback fails with that error. A throw is reported and counts as `true`.
+   * @param error The error of the failed attempt or of the lost connection.
+   * @param attempt The attempt's number within the outage (0 after a stable connection).
+   * @returns False to stop reconnecting.
    * @default () => true
    */
   retry?: ((error: Error, attempt: number) => boolean) | undefined;

@@ -15,7 +15,10 @@ export type EndpointPolicy = 'in-order' | 'round-robin' | 'random';
 
 /** Options of an {@link EndpointPool}. */
 export interface EndpointPoolOptions<E> {
-  /** @default 'in-order' */
+  /**
+   * How each attempt picks its endpoint (see {@link EndpointPolicy}).
+   * @default 'in-order'
+   */
   policy?: EndpointPolicy | undefined;
   /**
    * Milliseconds an endpoint waits after its first failed attempt before it is picked again
@@ -23,11 +26,23 @@ export interface EndpointPoolOptions<E> {
    * @default 1000
    */
   initialDelay?: number | undefined;
-  /** @default 30000 */
+  /**
+   * Largest delay, in milliseconds, an endpoint waits after failures (at least `initialDelay`).
+   * @default 30000
+   */
   maxDelay?: number | undefined;
-  /** How an endpoint is named in `stats` and `onconnect` (credentials are redacted). */
+  /**
+   * How an endpoint is named in `stats` and `onconnect` (credentials are redacted). Endpoints
+   * with the same name share their counters.
+   * @param endpoint One endpoint of the list, or one the function gave.
+   * @returns Its name.
+   * @default a string as it is, a `URL`'s `href`, `host:port`, or `unix:path`
+   */
   describe?: ((endpoint: E) => string) | undefined;
-  /** The option name errors give. @default 'endpoints' */
+  /**
+   * The option name errors give, so that a transport's errors name its own option.
+   * @default 'endpoints'
+   */
   optionName?: string | undefined;
 }
 
@@ -35,8 +50,11 @@ export interface EndpointPoolOptions<E> {
 export interface EndpointStats {
   /** The endpoint, credentials redacted. */
   readonly endpoint: string;
+  /** Attempts that picked this endpoint. */
   readonly attempts: number;
+  /** Attempts to it that failed (not those abandoned by `end()` or `reconnect()`). */
   readonly failures: number;
+  /** Attempts to it that connected. */
   readonly connects: number;
   /** Failed attempts since its last success. */
   readonly consecutiveFailures: number;
@@ -81,6 +99,7 @@ function defaultDescribe(endpoint: unknown): string {
  * function chooses each attempt's endpoint and the pool only counts.
  */
 export class EndpointPool<E> {
+  /** How each attempt picks its endpoint. */
   readonly policy: EndpointPolicy;
   readonly #source: (() => E | null | undefined) | undefined;
   readonly #entries: Entry<E>[] = [];
@@ -91,7 +110,14 @@ export class EndpointPool<E> {
   readonly #optionName: string;
   #cursor = 0;
 
-  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` for an empty list or a bad option. */
+  /**
+   * Makes a pool.
+   * @param endpoints The endpoints, or a function called at each attempt that returns the one to
+   *   try.
+   * @param options `policy`, the delays (ms) and how endpoints are named.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` for an empty list, an empty entry or an
+   *   unknown policy.
+   */
   constructor(
     endpoints: readonly E[] | (() => E | null | undefined),
     options: EndpointPoolOptions<E> = {},
@@ -149,7 +175,9 @@ export class EndpointPool<E> {
   }
 
   /**
-   * The endpoint of the attempt starting now, counted as an attempt.
+   * The endpoint of the attempt starting now, counted as an attempt: the first ready one in
+   * policy order, else the one whose delay ends first.
+   * @returns The endpoint to connect to.
    * @throws ConnbackError `CONNBACK_INVALID_OPTION` when the function gave no endpoint.
    */
   pick(): E {
@@ -215,6 +243,8 @@ export class EndpointPool<E> {
    * An attempt to `endpoint` failed with `error`: it waits its own, growing delay. An attempt
    * abandoned by `end()` or `reconnect()` (`CONNBACK_ENDED`, `CONNBACK_CANCELLED`) says nothing
    * about the endpoint and is not counted; a timeout or any other error is.
+   * @param endpoint The endpoint {@link pick} gave.
+   * @param error Why the attempt failed.
    */
   failed(endpoint: E, error?: unknown): void {
     if (isConnbackError(error, ErrorCode.Ended) || isConnbackError(error, ErrorCode.Cancelled)) {
@@ -228,7 +258,10 @@ export class EndpointPool<E> {
     entry.retryAt = TIMERS.now() + delay;
   }
 
-  /** An attempt to `endpoint` connected: its delay starts over. */
+  /**
+   * An attempt to `endpoint` connected: its delay starts over.
+   * @param endpoint The endpoint {@link pick} gave.
+   */
   connected(endpoint: E): void {
     const entry = this.#byName.get(redactText(this.#describe(endpoint)));
     if (entry === undefined) return;
@@ -237,7 +270,10 @@ export class EndpointPool<E> {
     entry.retryAt = 0;
   }
 
-  /** The endpoint's name as `stats` and `onconnect` give it, credentials redacted. */
+  /**
+   * The endpoint's name as `stats` and `onconnect` give it, credentials redacted.
+   * @param endpoint Any endpoint, listed or not.
+   */
   describe(endpoint: E): string {
     return redactText(this.#describe(endpoint));
   }

@@ -97,6 +97,8 @@ function redactOne(text: string): string {
  * was written (no normalisation). Applying it twice gives the same text.
  *
  * Only for what is printed: connect with the real URL.
+ * @param url The URL, as text or a `URL`.
+ * @returns The text to print.
  */
 export function redactUrl(url: string | URL): string {
   return redactOne(typeof url === 'string' ? url : url instanceof URL ? url.href : String(url));
@@ -107,6 +109,8 @@ export function redactUrl(url: string | URL): string {
  * {@link redactUrl} does: each whitespace-separated run that holds a `scheme://`, from the scheme
  * on; a run of the form `user:password@host` without a scheme; and the secret parameters of a run
  * with a query (`GET /feed?token=***`). The rest of the text is unchanged.
+ * @param text Any text.
+ * @returns The text to print.
  */
 export function redactText(text: string): string {
   const value = typeof text === 'string' ? text : String(text);

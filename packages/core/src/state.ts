@@ -23,7 +23,9 @@ export type ConnbackState =
 
 /** The payload of `onstatechange`. */
 export interface StateChange {
+  /** The state the Connback left. */
   readonly from: ConnbackState;
+  /** The state it entered: the value `state` holds now. */
   readonly to: ConnbackState;
 }
 

@@ -49,6 +49,7 @@ export interface PongInfo {
 
 /** A snapshot of a Connback's counters, as `stats` returns it. */
 export interface ConnbackStats {
+  /** The state when the snapshot was taken. */
   readonly state: ConnbackState;
   /** Attempts made over the Connback's life. */
   readonly attempts: number;

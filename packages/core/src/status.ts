@@ -12,24 +12,70 @@ export const STATUS_BUFFER_SIZE = 64;
  * `dropped` counts the events lost just before this one because the consumer fell
  * {@link STATUS_BUFFER_SIZE} events behind (0 when none was).
  */
-export type ConnbackStatus<T> = { readonly dropped: number } & (
-  | { readonly type: 'state'; readonly from: ConnbackState; readonly to: ConnbackState }
+export type ConnbackStatus<T> = {
+  /** Events lost just before this one because the consumer fell behind (0 when none was). */
+  readonly dropped: number;
+} & (
   | {
+      /** `onstatechange`. */
+      readonly type: 'state';
+      /** The state the Connback left. */
+      readonly from: ConnbackState;
+      /** The state it entered. */
+      readonly to: ConnbackState;
+    }
+  | {
+      /** `onconnect`. */
       readonly type: 'connect';
+      /** The live client. */
       readonly client: T;
       /** False for the first connect of the Connback. */
       readonly reconnect: boolean;
       /** Number of the attempt that connected, within its outage. */
       readonly attempt: number;
+      /** The endpoint connected to, when the connector names it (credentials redacted). */
       readonly endpoint: string | undefined;
     }
-  | { readonly type: 'reconnect' }
-  | { readonly type: 'close'; readonly hasError: boolean }
-  | { readonly type: 'error'; readonly error: Error }
-  | { readonly type: 'offline' }
-  | { readonly type: 'wake'; readonly asleep: number; readonly action: 'probe' | 'retry' }
-  | { readonly type: 'fail'; readonly error: Error; readonly reason: ConnbackError }
-  | { readonly type: 'end' }
+  | {
+      /** `onreconnect`. */
+      readonly type: 'reconnect';
+    }
+  | {
+      /** `onclose`. */
+      readonly type: 'close';
+      /** True when the connection closed because of an error. */
+      readonly hasError: boolean;
+    }
+  | {
+      /** `onerror`. */
+      readonly type: 'error';
+      /** The error. */
+      readonly error: Error;
+    }
+  | {
+      /** `onoffline`. */
+      readonly type: 'offline';
+    }
+  | {
+      /** `onwake`. */
+      readonly type: 'wake';
+      /** How long the process or the machine was away, in ms. */
+      readonly asleep: number;
+      /** `probe` the live connection, or `retry` now instead of waiting. */
+      readonly action: 'probe' | 'retry';
+    }
+  | {
+      /** `onfail`. */
+      readonly type: 'fail';
+      /** The last error. */
+      readonly error: Error;
+      /** Why reconnection stopped: `CONNBACK_ATTEMPTS_EXHAUSTED` or `CONNBACK_RETRY_DECLINED`. */
+      readonly reason: ConnbackError;
+    }
+  | {
+      /** `onend`; the last event the iterator yields. */
+      readonly type: 'end';
+    }
 );
 
 /** The one result of an iterator that finished. */
@@ -60,7 +106,12 @@ export class StatusIterator<T> implements AsyncIterableIterator<ConnbackStatus<T
   /** The `end` event arrived (or the iterator stopped): nothing more is added. */
   #closed = false;
 
-  /** @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal. */
+  /**
+   * Starts listening to `connback` at once. `connback.status(token)` is the usual way to make one.
+   * @param connback The Connback to follow.
+   * @param token Finishes the iterator when it fires.
+   * @throws TypeError when `token` is neither a CancellationToken nor an AbortSignal.
+   */
   constructor(connback: Connback<T>, token?: Cancellable) {
     if (token !== undefined && !isCancellable(token)) {
       throw new TypeError('connback: the token must be a CancellationToken or an AbortSignal');
@@ -102,6 +153,10 @@ export class StatusIterator<T> implements AsyncIterableIterator<ConnbackStatus<T
     return Promise.resolve(DONE);
   }
 
+  /**
+   * The iterator itself, so that `for await` works on it.
+   * @returns This iterator.
+   */
   [Symbol.asyncIterator](): this {
     return this;
   }

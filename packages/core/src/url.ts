@@ -11,8 +11,9 @@ export interface ConnectionUrl {
   readonly port: number | undefined;
   /** For `unix:` the socket path, percent-decoded; else the URL's path (`''` or `'/'` for none). */
   readonly path: string;
-  /** The query with its `?`, and the fragment with its `#`; `''` when absent. */
+  /** The query with its `?`; `''` when absent. */
   readonly search: string;
+  /** The fragment with its `#`; `''` when absent. */
   readonly hash: string;
   /** True when the URL holds user information (`user:password@`). */
   readonly credentials: boolean;
@@ -135,6 +136,9 @@ function socketPath(text: string, display: string, shown: Shown): ConnectionUrl 
  * a number or is out of range, an `@` after the host), and the URL shown only redacted (or not
  * at all, with `echo: false`), so credentials are never echoed. The transports' factories and
  * the command line share it.
+ * @param url The URL, as text or a `URL`; anything else is refused with a message.
+ * @param options The schemes accepted, and how messages show the URL.
+ * @returns The URL taken apart.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` saying what is wrong.
  */
 export function parseConnectionUrl(url: unknown, options: ConnectionUrlOptions): ConnectionUrl {

@@ -75,6 +75,7 @@ function unbindFeeds(socket: net.Socket): void {
  * feeds, so a socket that was already replaced can never touch the live one.
  */
 export class TcpConnector implements Connector<net.Socket> {
+  /** The options, checked, with defaults filled in (frozen). */
   readonly options: ResolvedTcpConnectorOptions;
   /** The endpoints and their counters, when `endpoints` is given. */
   readonly pool: EndpointPool<TcpEndpoint> | undefined;
@@ -84,12 +85,19 @@ export class TcpConnector implements Connector<net.Socket> {
   /** The endpoint each socket of a pool connected to (a pool only: a map per connector costs). */
   readonly #endpoints: WeakMap<net.Socket, string> | undefined;
   // Declared, not initialised: a connector without a pool carries neither property.
-  /** Counters per endpoint, with `endpoints`. */
+  /** Counters per endpoint (attempts, failures, connections), with `endpoints`; absent without. */
   declare readonly endpointStats?: () => readonly EndpointStats[];
-  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  /**
+   * Milliseconds until an endpoint of the pool may be tried (0: one may be tried now, so the
+   * Connback fails over at once); absent without `endpoints`.
+   */
   declare readonly readyIn?: () => number | undefined;
 
-  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
+  /**
+   * A connector that checks its options now and opens nothing until the Connback's first attempt.
+   * @param options where and how to connect (see {@link TcpConnectorOptions}).
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option.
+   */
   constructor(options: TcpConnectorOptions) {
     this.options = resolveTcpConnectorOptions(options);
     const o = this.options;
@@ -121,7 +129,10 @@ export class TcpConnector implements Connector<net.Socket> {
    * Resolves with the socket on `connect` (`secureConnect` for TLS) and, with `handshake`, once
    * the handshake resolved; rejects on `error` or a failed handshake. When the token fires, the
    * socket is destroyed and the attempt rejects with the token's reason. Nothing of the attempt
-   * (listeners, token subscription) outlives it.
+   * (listeners, token subscription) outlives it. Called by the Connback, once per attempt.
+   * @param connback the Connback the connected socket's errors, closes and data are fed to.
+   * @param token the attempt's token: fires on connect timeout, `end()` or `reconnect()`.
+   * @returns the connected socket.
    */
   connect(connback: Connback<net.Socket>, token: AttemptToken): Promise<net.Socket> {
     if (token.isCancellationRequested) return Promise.reject(token.reason);
@@ -195,12 +206,21 @@ export class TcpConnector implements Connector<net.Socket> {
     });
   }
 
-  /** A bad endpoint (a function of endpoints that returned none) is not worth retrying. */
+  /**
+   * A bad endpoint (a function of endpoints that returned none) is not worth retrying.
+   * @param error the error an attempt failed with.
+   * @returns `false` for `CONNBACK_INVALID_OPTION`, `true` for everything else.
+   */
   retryable(error: Error): boolean {
     return !isConnbackError(error, ErrorCode.InvalidOption);
   }
 
-  /** The endpoint `socket` is connected to, credentials redacted, for `onconnect` and `stats`. */
+  /**
+   * The endpoint `socket` is connected to, credentials redacted, for `onconnect` and `stats`.
+   * @param socket a socket this connector connected.
+   * @returns `tcp://host:port`, `tls://host:port` or `unix:/path`; `undefined` for a socket of a
+   *   pool that this connector did not connect.
+   */
   endpoint(socket: net.Socket): string | undefined {
     return this.pool === undefined ? this.#name : this.#endpoints?.get(socket);
   }
@@ -208,6 +228,9 @@ export class TcpConnector implements Connector<net.Socket> {
   /**
    * Destroys at once with `force`; otherwise ends the socket and destroys it after `closeTimeout`.
    * Resolves once the socket emitted `close` (what `await using` waits for).
+   * @param socket the socket to close.
+   * @param force destroy at once instead of ending gracefully.
+   * @returns a promise of the socket's `close`, or `undefined` when it is closed already.
    */
   close(socket: net.Socket, force?: boolean): Promise<void> | undefined {
     if (socket.closed) return undefined;
@@ -224,7 +247,10 @@ export class TcpConnector implements Connector<net.Socket> {
     return closed.then(() => clearTimeout(deadline));
   }
 
-  /** Sends the `ping` payload, if one is configured. */
+  /**
+   * Writes the `ping` payload, if one is configured and the socket is writable.
+   * @param socket the live socket.
+   */
   ping(socket: net.Socket): void {
     const payload = this.options.ping;
     if (payload === undefined || !socket.writable) return;

@@ -96,6 +96,10 @@ export function tcpConnbackOptions(
  * connector options (`tls`, `ping`...) and connback's (`keepalive`, `connectTimeout`, backoff...)
  * go in the same object.
  *
+ * @param url `tcp://host:port`, `tls://host:port`, `unix:/path`, or a list of URLs of one scheme
+ *   (an endpoint pool).
+ * @param options the connector options and connback's, without `url`.
+ * @returns a Connback that starts connecting at once (unless `lazyConnect`).
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option, or saying what
  *   is wrong with the URL (which it shows without its credentials).
  * @throws TypeError for arguments of none of these forms (a number, `null`, options that are not
@@ -105,6 +109,14 @@ export function createTcpConnback(
   url: TcpUrl,
   options?: Omit<TcpConnbackOptions, 'url'>,
 ): Connback<Socket>;
+/**
+ * One call for a Connback over TCP, TLS or IPC, from one options object: the URL in it (`{ url,
+ * keepalive: 15 }`), or `host`/`port`, `path` or `endpoints` instead.
+ * @param options the connector options and connback's, with `url` or `host`/`port`/`path`/`endpoints`.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option, or saying what
+ *   is wrong with the URL (which it shows without its credentials).
+ * @throws TypeError when `options` is not an object.
+ */
 export function createTcpConnback(options: TcpConnbackOptions): Connback<Socket>;
 export function createTcpConnback(
   first: TcpUrl | TcpConnbackOptions,

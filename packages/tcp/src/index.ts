@@ -14,5 +14,6 @@ export {
   ReconnectingStream,
   type ReconnectingStreamOptions,
   type TcpStreamOptions,
+  type WriteCallback,
 } from './stream.js';
 export type { TcpUrl } from './url.js';

@@ -20,8 +20,19 @@ export type PingPayload =
  */
 export type TcpEndpoint =
   | string
-  | { readonly host?: string; readonly port: number }
-  | { readonly path: string };
+  | {
+      /**
+       * Host name or address.
+       * @default 'localhost'
+       */
+      readonly host?: string;
+      /** TCP port, a whole number from 1 to 65535. */
+      readonly port: number;
+    }
+  | {
+      /** Path of a Unix domain socket or a Windows named pipe. */
+      readonly path: string;
+    };
 
 /** Where and how {@link TcpConnector} connects. Give `port` (TCP/TLS) or `path` (IPC), not both. */
 export interface TcpConnectorOptions {
@@ -30,7 +41,7 @@ export interface TcpConnectorOptions {
    * @default 'localhost'
    */
   host?: string | undefined;
-  /** TCP port (1-65535). Required unless `path` is given. */
+  /** TCP port, a whole number from 1 to 65535. Required unless `path` (or `endpoints`) is given. */
   port?: number | undefined;
   /** Path of a Unix domain socket (or Windows named pipe) for IPC, instead of `host`/`port`. */
   path?: string | undefined;
@@ -61,7 +72,10 @@ export interface TcpConnectorOptions {
    * @default 0
    */
   timeout?: number | undefined;
-  /** A custom DNS lookup, as for `net.connect` (for instance to pin or fake resolution). */
+  /**
+   * A custom DNS lookup, as for `net.connect` (for instance to pin or fake resolution).
+   * @default Node's `dns.lookup`
+   */
   lookup?: LookupFunction | undefined;
   /**
    * Sent by each keepalive ping. Without it nothing is sent and any incoming data is the
@@ -104,22 +118,40 @@ export interface TcpConnectorOptions {
   handshake?: Handshake<Socket> | undefined;
 }
 
-/** The connector options with defaults filled in. */
+/**
+ * The connector options with defaults filled in and checked (frozen): what
+ * {@link TcpConnector.options} holds. Each member means what it means in {@link TcpConnectorOptions}.
+ */
 export interface ResolvedTcpConnectorOptions {
+  /** Host to connect to; `'localhost'` when none was given. */
   readonly host: string;
+  /** TCP port (1 to 65535); `undefined` with `path` or `endpoints`. */
   readonly port: number | undefined;
+  /** IPC path; `undefined` for TCP. */
   readonly path: string | undefined;
+  /** `tls.connect` options (`{}` for `tls: true`); `undefined` for plain TCP. */
   readonly tls: ConnectionOptions | undefined;
+  /** Whether Nagle's algorithm is disabled (default `true`). */
   readonly noDelay: boolean;
+  /** Whether TCP keep-alive probes are on (default `false`). */
   readonly keepAlive: boolean;
+  /** Milliseconds before the first TCP keep-alive probe; 0 keeps the system's (default 0). */
   readonly keepAliveInitialDelay: number;
+  /** Milliseconds of inactivity before the socket is destroyed; 0 is off (default 0). */
   readonly timeout: number;
+  /** The custom DNS lookup, or `undefined` for Node's. */
   readonly lookup: LookupFunction | undefined;
+  /** What each keepalive ping writes, or `undefined` to write nothing. */
   readonly ping: PingPayload | undefined;
+  /** Milliseconds a graceful close waits before destroying the socket (default 2000). */
   readonly closeTimeout: number;
+  /** The endpoint pool's list or function, or `undefined` for one target. */
   readonly endpoints: readonly TcpEndpoint[] | (() => TcpEndpoint) | undefined;
+  /** How an attempt picks among `endpoints` (default `'in-order'`). */
   readonly endpointPolicy: EndpointPolicy;
+  /** Milliseconds a failed endpoint first waits before it is picked again (default 1000). */
   readonly endpointDelay: number;
+  /** The handshake run on each connected socket, or `undefined`. */
   readonly handshake: Handshake<Socket> | undefined;
 }
 
@@ -165,12 +197,23 @@ function optionalMs(name: string, value: unknown): void {
 }
 
 /**
- * An endpoint as `net.connect` takes it, or a message saying what is wrong with it.
- * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming `endpoints`.
+ * An endpoint as `net.connect` takes it: `'db:7000'` gives `{ host: 'db', port: 7000 }`,
+ * `'[::1]:7000'` gives `{ host: '::1', port: 7000 }`, `{ port: 7000 }` gets `host: 'localhost'`.
+ * @param endpoint one entry of `endpoints` (any value: it is checked).
+ * @returns `{ host, port }` for TCP and TLS, or `{ path }` for IPC.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming `endpoints`, for anything else.
  */
-export function parseTcpEndpoint(
-  endpoint: unknown,
-): { host: string; port: number } | { path: string } {
+export function parseTcpEndpoint(endpoint: unknown):
+  | {
+      /** Host name or address. */
+      host: string;
+      /** TCP port, from 1 to 65535. */
+      port: number;
+    }
+  | {
+      /** Path of a Unix domain socket or a Windows named pipe. */
+      path: string;
+    } {
   if (typeof endpoint === 'string') {
     const at = endpoint.lastIndexOf(':');
     const port = Number(endpoint.slice(at + 1));
@@ -217,6 +260,7 @@ function checkEndpoints(endpoints: unknown): void {
 
 /**
  * Fills in the defaults and validates the connector options.
+ * @param options the options as given.
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming the option.
  */
 export function resolveTcpConnectorOptions(

@@ -12,20 +12,25 @@ const { Binder } = eventBind;
 export interface ReconnectingStreamOptions {
   /**
    * Bytes waiting to be sent past which `write()` returns false (`drain` follows once they are
-   * sent). Also the readable side's high-water mark.
+   * sent). Also the readable side's high-water mark. A whole number ≥ 1.
    * @default 16384
    */
   highWaterMark?: number | undefined;
   /**
    * The most bytes `write()` accepts before they reach a socket (while the connection is down, or
    * while the socket is slow). A write past it destroys the stream with
-   * `CONNBACK_TCP_BUFFER_OVERFLOW`, which says how many bytes were not sent.
-   * @default 1048576
+   * `CONNBACK_TCP_BUFFER_OVERFLOW`, which says how many bytes were not sent. A whole number ≥
+   * `highWaterMark`.
+   * @default 1048576 (or `highWaterMark`, if larger)
    */
   maxBufferedBytes?: number | undefined;
 }
 
-type WriteCallback = (error?: Error | null) => void;
+/**
+ * The callback of `write()` and of Node's `_write`/`_final`: called without an error once the
+ * chunk was handed to a socket, or with the error that destroyed the stream first.
+ */
+export type WriteCallback = (error?: Error | null) => void;
 
 function byteLength(chunk: unknown, encoding: BufferEncoding | undefined): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk, encoding);
@@ -71,6 +76,11 @@ function resolveStreamOptions(options: ReconnectingStreamOptions): {
  * cannot tell), and are never sent again: at most once.
  */
 export class ReconnectingStream extends Duplex {
+  /**
+   * The Connback beneath, for `state`, `stats`, `onerror` and the like. The stream owns it: end
+   * the stream, not the Connback (`connback.end()` with bytes waiting destroys the stream with
+   * `CONNBACK_TCP_STREAM_ENDED`).
+   */
   readonly connback: Connback<Socket>;
   readonly #maxBuffered: number;
   /** The one write waiting for a connection (Writable hands us one write at a time). */
@@ -83,7 +93,13 @@ export class ReconnectingStream extends Duplex {
   #reading: { socket: Socket; unbind: () => void } | undefined;
   readonly #subscriptions: (() => void)[];
 
-  /** @throws TypeError naming a bad option. */
+  /**
+   * Wraps a Connback of sockets; if it is connected already, `connect` is emitted for its live
+   * socket on the next tick.
+   * @param connback the Connback to read from and write to; the stream owns it from now on.
+   * @param options buffering limits, in bytes.
+   * @throws TypeError naming a bad option.
+   */
   constructor(connback: Connback<Socket>, options: ReconnectingStreamOptions = {}) {
     const { highWaterMark, maxBufferedBytes } = resolveStreamOptions(options);
     super({ highWaterMark, decodeStrings: true });
@@ -117,6 +133,12 @@ export class ReconnectingStream extends Duplex {
   /**
    * Accepts the chunk unless that would buffer more than `maxBufferedBytes`; then the stream is
    * destroyed with `CONNBACK_TCP_BUFFER_OVERFLOW` and the write returns false.
+   * @param chunk a string, a `Buffer` or a `Uint8Array`.
+   * @param encoding the encoding of a string chunk, or the callback.
+   * @param callback called once the chunk was handed to a socket, or with the error that
+   *   destroyed the stream first.
+   * @returns `false` once `highWaterMark` bytes wait (wait for `drain`), or when the write was
+   *   refused; `true` otherwise.
    */
   override write(
     chunk: unknown,
@@ -146,7 +168,13 @@ export class ReconnectingStream extends Duplex {
     );
   }
 
-  /** Like `Writable#end`; a final chunk goes through `write()`, so the bound applies to it too. */
+  /**
+   * Like `Writable#end`: sends what is buffered (waiting for a connection if need be), then ends
+   * the Connback gracefully. A final chunk goes through `write()`, so the bound applies to it too.
+   * @param chunk a last chunk to write, or the callback.
+   * @param encoding the encoding of a string chunk, or the callback.
+   * @param callback called once the stream finished.
+   */
   override end(
     chunk?: unknown,
     encoding?: BufferEncoding | (() => void),
@@ -162,6 +190,13 @@ export class ReconnectingStream extends Duplex {
     return done === undefined ? super.end() : super.end(done);
   }
 
+  /**
+   * Node's Writable hook (called by `write()`, not by you): hands the chunk to the live socket,
+   * or holds it until the next connection.
+   * @param chunk the bytes to send.
+   * @param _encoding unused: strings arrive decoded into a `Buffer`.
+   * @param callback called once the socket took the chunk.
+   */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     const socket = this.#writableSocket();
     if (socket === undefined) {
@@ -171,10 +206,16 @@ export class ReconnectingStream extends Duplex {
     this.#send(socket, chunk, callback);
   }
 
+  /** Node's Readable hook (called by the stream, not by you): resumes reading the live socket. */
   override _read(): void {
     this.#reading?.socket.resume();
   }
 
+  /**
+   * Node's Writable hook, called once every write reached a socket after `end()`: ends the
+   * Connback gracefully.
+   * @param callback called once the Connback was told to end.
+   */
   override _final(callback: WriteCallback): void {
     // Every write was handed to a socket by now: a graceful end lets the kernel send it.
     this.#finishing = true;
@@ -183,6 +224,12 @@ export class ReconnectingStream extends Duplex {
     callback();
   }
 
+  /**
+   * Node's hook for `destroy()`: stops listening, ends the Connback at once (`end(true)`), and
+   * fails a write still waiting for a connection.
+   * @param error the error the stream is destroyed with, or `null`.
+   * @param callback called once that is done.
+   */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#detach();
     const held = this.#held;
@@ -300,11 +347,26 @@ export type TcpStreamOptions = TcpConnbackOptions & ReconnectingStreamOptions;
  * A {@link ReconnectingStream} over a new TCP Connback, in the argument forms of
  * `createTcpConnback`: `createTcpStream('tcp://127.0.0.1:4321', options)`,
  * `createTcpStream({ url, ...options })` or `createTcpStream({ port: 4321 })`.
+ * @param url `tcp://host:port`, `tls://host:port`, `unix:/path`, or a list of URLs of one scheme.
+ * @param options those of `createTcpConnback` without `url`, plus `highWaterMark` and
+ *   `maxBufferedBytes`.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad connector or Connback option, or
+ *   saying what is wrong with the URL.
+ * @throws TypeError naming a bad `highWaterMark` or `maxBufferedBytes`, or for arguments of none
+ *   of these forms.
  */
 export function createTcpStream(
   url: TcpUrl,
   options?: Omit<TcpStreamOptions, 'url'>,
 ): ReconnectingStream;
+/**
+ * A {@link ReconnectingStream} over a new TCP Connback, from one options object:
+ * `createTcpStream({ url, ...options })` or `createTcpStream({ port: 4321 })`.
+ * @param options those of `createTcpConnback`, plus `highWaterMark` and `maxBufferedBytes`.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad connector or Connback option.
+ * @throws TypeError naming a bad `highWaterMark` or `maxBufferedBytes`, or when `options` is not
+ *   an object.
+ */
 export function createTcpStream(options: TcpStreamOptions): ReconnectingStream;
 export function createTcpStream(
   first: TcpUrl | TcpStreamOptions,

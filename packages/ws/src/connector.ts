@@ -240,17 +240,25 @@ function listen(socket: WebSocketLike, listeners: Record<string, Listener>): () 
  * reaches connback as a connection-scoped feed; `shouldReconnect` decides which closes are final.
  */
 export class WsConnector implements Connector<WebSocketLike> {
+  /** The options, checked, with defaults filled in (frozen). */
   readonly options: ResolvedWsConnectorOptions;
   #socketClass: WebSocketConstructor | undefined;
   /** The URLs and their counters, when `url` is a list. */
   readonly pool: EndpointPool<string | URL> | undefined;
-  /** Counters per URL, when `url` is a list. */
+  /** Counters per URL (attempts, failures, connections), when `url` is a list; absent without. */
   // `declare`: no field at all without a pool (an own `undefined` per connector otherwise).
   declare readonly endpointStats?: () => readonly EndpointStats[];
-  /** Milliseconds until an endpoint of the pool may be tried: 0 fails over at once. */
+  /**
+   * Milliseconds until a URL of the list may be tried (0: one may be tried now, so the Connback
+   * fails over at once); absent when `url` is not a list.
+   */
   declare readonly readyIn?: () => number | undefined;
 
-  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
+  /**
+   * A connector that checks its options now and opens nothing until the Connback's first attempt.
+   * @param options where and how to connect (see {@link WsConnectorOptions}).
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option.
+   */
   constructor(options: WsConnectorOptions) {
     this.options = resolveWsConnectorOptions(options);
     const { url, urlPolicy, urlDelay } = this.options;
@@ -269,19 +277,27 @@ export class WsConnector implements Connector<WebSocketLike> {
     }
   }
 
-  /** The URL `socket` connected to, credentials redacted, for `onconnect` and `stats`. */
+  /**
+   * The URL `socket` connected to, credentials redacted, for `onconnect` and `stats`.
+   * @param socket a socket this connector opened.
+   * @returns the redacted URL, or `undefined` for a socket that never opened.
+   */
   endpoint(socket: WebSocketLike): string | undefined {
     return endpointNames.get(socket);
   }
 
-  /** How the last socket that had opened closed. */
+  /** How the last socket that had opened closed; `undefined` before the first close. */
   get lastClose(): CloseInfo | undefined {
     return lastCloses.get(this);
   }
 
   /**
    * Resolves with the socket on `open`; rejects on `error`, or on `close` before open. When the
-   * token fires, a socket still connecting is closed without an uncaught error.
+   * token fires, a socket still connecting is closed without an uncaught error. Called by the
+   * Connback, once per attempt.
+   * @param connback the Connback the open socket's messages, pongs and close are fed to.
+   * @param token the attempt's token: fires on connect timeout, `end()` or `reconnect()`.
+   * @returns the open socket.
    */
   async connect(connback: Connback<WebSocketLike>, token: AttemptToken): Promise<WebSocketLike> {
     if (token.isCancellationRequested) throw token.reason;
@@ -370,6 +386,9 @@ export class WsConnector implements Connector<WebSocketLike> {
    * `closeTimeout`. A class without `terminate()` (browsers, Node's global WebSocket) cannot be
    * torn down: its socket is released instead after `closeTimeout` — our listeners removed, our
    * timer unref'd — so nothing of connback's keeps it, or the process, alive.
+   * @param socket the socket to close.
+   * @param force terminate at once instead of a 1000 close.
+   * @returns a promise of the socket's close (or release), or `undefined` when it is closed already.
    */
   close(socket: WebSocketLike, force?: boolean): Promise<void> | undefined {
     if (socket.readyState === ReadyState.CLOSED) return undefined;
@@ -389,6 +408,7 @@ export class WsConnector implements Connector<WebSocketLike> {
    * `pingMessage`. Otherwise (the global WebSocket without `pingMessage`) a healthy server that
    * sends nothing would be closed at every second keepalive, so connback runs no keepalive on it
    * unless `idleTimeout` asks for exactly that.
+   * @param socket the live socket.
    */
   canPing(socket: WebSocketLike): boolean {
     const { pingFrames, pingMessage, idleTimeout } = this.options;
@@ -396,7 +416,12 @@ export class WsConnector implements Connector<WebSocketLike> {
     return pingMessage !== undefined || idleTimeout;
   }
 
-  /** A protocol ping frame where the socket has one (`ws`), else the `pingMessage`, if any. */
+  /**
+   * A protocol ping frame where the socket has one (`ws`), else the `pingMessage`, if any;
+   * nothing unless the socket is open.
+   * @param socket the live socket.
+   * @throws TypeError when a `pingMessage` function returns something a WebSocket cannot send.
+   */
   ping(socket: WebSocketLike): void {
     if (socket.readyState !== ReadyState.OPEN) return;
     if (this.options.pingFrames && typeof socket.ping === 'function') {
@@ -419,6 +444,7 @@ export class WsConnector implements Connector<WebSocketLike> {
    * Final: a close `shouldReconnect` refuses, a URL function giving no ws:/wss: URL, and no
    * WebSocket class at all (configuration errors retrying cannot fix). Every other error may be
    * retried.
+   * @param error the error an attempt or a connection failed with.
    */
   retryable(error: Error): boolean {
     if (isConnbackError(error, ErrorCode.InvalidOption)) return false;

@@ -6,9 +6,23 @@ import type { ConnbackEnvironment, EnvironmentSignal } from '@connback/core';
  * document. Structural, so that the module loads (and does nothing) where there is no DOM.
  */
 export interface BrowserGlobals {
-  readonly navigator?: { readonly onLine?: boolean } | undefined;
-  readonly document?: (EventTarget & { readonly visibilityState?: string }) | undefined;
+  /** The page's `navigator`: `onLine` false means offline. */
+  readonly navigator?:
+    | {
+        /** `false` while the browser is offline. */
+        readonly onLine?: boolean;
+      }
+    | undefined;
+  /** The page's `document`, which fires `visibilitychange`. */
+  readonly document?:
+    | (EventTarget & {
+        /** `'hidden'` while the page is hidden (a background tab, a minimised window). */
+        readonly visibilityState?: string;
+      })
+    | undefined;
+  /** The window's `addEventListener`, for `online`, `offline` and `pageshow`. */
   readonly addEventListener?: EventTarget['addEventListener'] | undefined;
+  /** The window's `removeEventListener`, to remove them. */
   readonly removeEventListener?: EventTarget['removeEventListener'] | undefined;
 }
 
@@ -78,6 +92,8 @@ const environments = new WeakMap<object, BrowserEnvironment>();
  * restored from the back/forward cache) probes the connection, and late timers while the page is
  * hidden are taken for throttling, not a wake-up. `createWsConnback` uses it by itself in a
  * browser. One object per `globals` (default `globalThis`).
+ * @param globals where to read `navigator`, `document` and the window's events.
+ * @returns the one environment of these globals, shared by every Connback of the page.
  */
 export function browserEnvironment(
   globals: BrowserGlobals = globalThis as BrowserGlobals,
@@ -90,7 +106,10 @@ export function browserEnvironment(
   return environment;
 }
 
-/** True in a page or a worker with `navigator.onLine`: where {@link browserEnvironment} helps. */
+/**
+ * True in a page or a worker with `navigator.onLine`: where {@link browserEnvironment} helps.
+ * @param globals where to look.
+ */
 export function inBrowser(globals: BrowserGlobals = globalThis as BrowserGlobals): boolean {
   return (
     typeof globals.navigator?.onLine === 'boolean' && typeof globals.addEventListener === 'function'

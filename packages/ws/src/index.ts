@@ -15,6 +15,7 @@ export {
   type WsUrl,
 } from './options.js';
 export {
+  type Handler,
   ReconnectingWebSocket,
   type ReconnectingWebSocketOptions,
   WsCloseEvent,

@@ -56,17 +56,22 @@ export interface WsConnectorOptions {
    * ack only when asked, as graphql-ws does). A throw or rejection fails the attempt.
    */
   handshake?: Handshake<WebSocketLike> | undefined;
-  /** Subprotocols to offer. */
+  /**
+   * Subprotocols to offer (`Sec-WebSocket-Protocol`); the server's choice is the socket's
+   * `protocol`.
+   */
   protocols?: string | string[] | undefined;
   /**
    * The WebSocket class to use. Default: in Node the `ws` package (protocol pings, `terminate()`,
    * a handshake timeout), also on Node 22+ where a global WebSocket exists; in browsers (and
    * bundles built with the `browser` condition, which leave `ws` out) `globalThis.WebSocket`.
+   * @default `ws` in Node, `globalThis.WebSocket` in browsers
    */
   WebSocket?: WebSocketConstructor | undefined;
   /**
    * Third constructor argument, for `ws` in Node: `headers`, `handshakeTimeout`, TLS options
-   * (`ca`, `rejectUnauthorized`...), `perMessageDeflate`...
+   * (`ca`, `rejectUnauthorized`...), `perMessageDeflate`... Other classes get it as their third
+   * argument too (the browser's ignores it).
    */
   wsOptions?: object | undefined;
   /**
@@ -78,8 +83,10 @@ export interface WsConnectorOptions {
    * An application-level ping message, sent on the keepalive schedule where protocol pings are not
    * available (browsers, Node's global WebSocket) or `pingFrames` is false; the server must answer
    * it (any message counts). Without it such a socket cannot be pinged, and connback runs no
-   * keepalive on it (see `idleTimeout`).
-   * @throws at construction when it is neither a {@link WsData} nor a function.
+   * keepalive on it (see `idleTimeout`). A function is called at each ping; what it returns must
+   * be a {@link WsData}, or the ping fails with a `TypeError` that `onerror` reports.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` at construction when it is neither a
+   *   {@link WsData} nor a function.
    */
   pingMessage?: WsData | (() => WsData) | undefined;
   /**
@@ -104,19 +111,34 @@ export interface WsConnectorOptions {
   closeTimeout?: number | undefined;
 }
 
-/** The connector options with defaults filled in. */
+/**
+ * The connector options with defaults filled in and checked (frozen): what `WsConnector.options`
+ * holds. Each member means what it means in {@link WsConnectorOptions}.
+ */
 export interface ResolvedWsConnectorOptions {
+  /** The URL, the list of URLs, or the function giving one per attempt, as given. */
   readonly url: WsUrl;
+  /** The subprotocols to offer, or `undefined` for none. */
   readonly protocols: string | string[] | undefined;
+  /** The class given, or `undefined` for the default (`ws` in Node, the global in browsers). */
   readonly WebSocket: WebSocketConstructor | undefined;
+  /** The constructor's third argument, or `undefined`. */
   readonly wsOptions: object | undefined;
+  /** Whether protocol ping frames are sent where the socket has them (default `true`). */
   readonly pingFrames: boolean;
+  /** The application-level ping message, or `undefined`. */
   readonly pingMessage: WsData | (() => WsData) | undefined;
+  /** Whether `keepalive` is an idle timeout on sockets that cannot be pinged (default `false`). */
   readonly idleTimeout: boolean;
+  /** The function deciding whether to reconnect after a close ({@link defaultShouldReconnect}). */
   readonly shouldReconnect: (close: CloseInfo) => boolean;
+  /** Milliseconds a graceful close waits for the server's close frame (default 2000). */
   readonly closeTimeout: number;
+  /** How an attempt picks among a list of URLs (default `'in-order'`). */
   readonly urlPolicy: EndpointPolicy;
+  /** Milliseconds a failed URL of a list first waits before it is picked again (default 1000). */
   readonly urlDelay: number;
+  /** The handshake run on each opened socket, or `undefined`. */
   readonly handshake: Handshake<WebSocketLike> | undefined;
 }
 

@@ -12,10 +12,15 @@ import { createWsConnback, type WsConnback, type WsConnbackOptions } from './ws-
 
 /** A message from the server, as the browser's `MessageEvent` carries it (`data`). */
 export class WsMessageEvent extends Event {
+  /** The message: a string for text; for binary, what the socket's `binaryType` gives. */
   readonly data: unknown;
   /** The origin of the socket's URL, as the browser's MessageEvent has it. */
   readonly origin: string;
 
+  /**
+   * @param data the message.
+   * @param origin the origin of the socket's URL.
+   */
   constructor(data: unknown, origin: string) {
     super('message');
     this.data = data;
@@ -25,10 +30,14 @@ export class WsMessageEvent extends Event {
 
 /** A connection closed, as the browser's `CloseEvent` carries it (`code`, `reason`, `wasClean`). */
 export class WsCloseEvent extends Event implements CloseInfo {
+  /** The close code (1006 when the connection dropped without a close frame). */
   readonly code: number;
+  /** The close frame's reason; `''` without one. */
   readonly reason: string;
+  /** True when the closing handshake completed. */
   readonly wasClean: boolean;
 
+  /** @param close how the connection closed. */
   constructor(close: CloseInfo) {
     super('close');
     this.code = close.code;
@@ -39,9 +48,12 @@ export class WsCloseEvent extends Event implements CloseInfo {
 
 /** An error of the connection or of an attempt; `error` is what connback reported. */
 export class WsErrorEvent extends Event {
+  /** connback's error: `ECONNREFUSED`, `CONNBACK_KEEPALIVE_TIMEOUT`, a {@link WsCloseError}... */
   readonly error: Error;
+  /** `error.message`. */
   readonly message: string;
 
+  /** @param error the error connback reported (through `onerror`). */
   constructor(error: Error) {
     super('error');
     this.error = error;
@@ -49,7 +61,11 @@ export class WsErrorEvent extends Event {
   }
 }
 
-type Handler<E extends Event> = ((event: E) => unknown) | null;
+/**
+ * What an `on…` property of {@link ReconnectingWebSocket} holds: a listener called with the event
+ * (`this` is the socket), or `null` for none.
+ */
+export type Handler<E extends Event> = ((event: E) => unknown) | null;
 
 /** The events that have an `on…` property. */
 type HandledType = 'open' | 'message' | 'close' | 'error';
@@ -87,13 +103,21 @@ export type ReconnectingWebSocketOptions = WsConnbackOptions;
  * lifecycle beneath.
  */
 export class ReconnectingWebSocket extends EventTarget {
+  /** 0, the `readyState` while connecting or waiting to retry (as `WebSocket.CONNECTING`). */
   static readonly CONNECTING = ReadyState.CONNECTING;
+  /** 1, the `readyState` while connected (as `WebSocket.OPEN`). */
   static readonly OPEN = ReadyState.OPEN;
+  /** 2, the `readyState` while a close runs (as `WebSocket.CLOSING`). */
   static readonly CLOSING = ReadyState.CLOSING;
+  /** 3, the `readyState` once closed for good (as `WebSocket.CLOSED`). */
   static readonly CLOSED = ReadyState.CLOSED;
+  /** 0, as the static `CONNECTING`. */
   readonly CONNECTING = ReadyState.CONNECTING;
+  /** 1, as the static `OPEN`. */
   readonly OPEN = ReadyState.OPEN;
+  /** 2, as the static `CLOSING`. */
   readonly CLOSING = ReadyState.CLOSING;
+  /** 3, as the static `CLOSED`. */
   readonly CLOSED = ReadyState.CLOSED;
 
   /** The WsConnback beneath, a Connback with the send queue: `drained()`, `state`, `ready()`... */
@@ -113,7 +137,7 @@ export class ReconnectingWebSocket extends EventTarget {
   /**
    * @param url As `createWsConnback`'s: a `ws:`/`wss:` URL, or a function giving one per attempt.
    * @param protocols Subprotocols to offer (or the options, as the second argument).
-   * @param options Options of `createWsConnback`.
+   * @param options Options of `createWsConnback` (when `protocols` is not already them).
    * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option.
    */
   constructor(
@@ -191,7 +215,8 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /**
    * How binary messages arrive (`'blob'`, `'arraybuffer'`; `ws` also has `'nodebuffer'`). Set on
-   * the live socket and on every later one. Before it is set, the class's own default holds.
+   * the live socket and on every later one. Before it is set, the live socket's class default
+   * holds (`'blob'` in browsers, `'nodebuffer'` with `ws`), and `'blob'` before the first socket.
    */
   get binaryType(): string {
     return (
@@ -201,38 +226,63 @@ export class ReconnectingWebSocket extends EventTarget {
     );
   }
 
+  /**
+   * Sets how binary messages arrive, on the live socket and every later one.
+   * @param value `'blob'`, `'arraybuffer'`, or another the socket's class accepts.
+   */
   set binaryType(value: string) {
     this.#binaryType = value;
     if (this.#socket !== undefined) (this.#socket as { binaryType?: string }).binaryType = value;
   }
 
+  /** The `open` listener: called once per connection, when it opened; `null` for none. */
   get onopen(): Handler<Event> {
     return this.#handler('open');
   }
+  /**
+   * Sets the `open` listener, in place of the last one set.
+   * @param handler the listener, or `null` to remove it.
+   */
   set onopen(handler: Handler<Event>) {
     this.#setHandler('open', handler);
   }
+  /** The `message` listener: called for each message of every connection; `null` for none. */
   get onmessage(): Handler<WsMessageEvent> {
     return this.#handler('message') as Handler<WsMessageEvent>;
   }
+  /**
+   * Sets the `message` listener, in place of the last one set.
+   * @param handler the listener, or `null` to remove it.
+   */
   set onmessage(handler: Handler<WsMessageEvent>) {
     this.#setHandler('message', handler as Handler<Event>);
   }
+  /** The `close` listener: called once per connection, when it closed; `null` for none. */
   get onclose(): Handler<WsCloseEvent> {
     return this.#handler('close') as Handler<WsCloseEvent>;
   }
+  /**
+   * Sets the `close` listener, in place of the last one set.
+   * @param handler the listener, or `null` to remove it.
+   */
   set onclose(handler: Handler<WsCloseEvent>) {
     this.#setHandler('close', handler as Handler<Event>);
   }
+  /** The `error` listener: called for a failed attempt or a lost connection; `null` for none. */
   get onerror(): Handler<WsErrorEvent> {
     return this.#handler('error') as Handler<WsErrorEvent>;
   }
+  /**
+   * Sets the `error` listener, in place of the last one set.
+   * @param handler the listener, or `null` to remove it.
+   */
   set onerror(handler: Handler<WsErrorEvent>) {
     this.#setHandler('error', handler as Handler<Event>);
   }
 
   /**
    * Sends now when connected, else queues (see `WsConnback#send`).
+   * @param data a string, an ArrayBuffer, a SharedArrayBuffer, an ArrayBufferView or a Blob.
    * @throws TypeError for data a WebSocket cannot send; WsSendQueueError when the queue is full;
    *   a DOMException `InvalidStateError` after `close()`, as a browser's WebSocket.
    */
@@ -268,6 +318,8 @@ export class ReconnectingWebSocket extends EventTarget {
    * (and `reason`), the live connection is first closed with them, and the new attempt starts
    * once the server answered the close (so the close event carries its code and reason, as a
    * WebSocket's does), or after the connector's `closeTimeout` at most.
+   * @param code 1000, or 3000-4999, for the close frame of the live connection.
+   * @param reason At most 123 bytes of UTF-8.
    * @throws RangeError for a code or reason `close()` refuses.
    */
   reconnect(code?: number, reason?: string): void {

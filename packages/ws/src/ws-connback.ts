@@ -23,12 +23,12 @@ import { ReadyState, type WebSocketLike } from './websocket-like.js';
 export interface SendQueueOptions {
   /**
    * The most messages `send()` queues (while the connection is down, or while the socket holds
-   * more than `maxBufferedBytes`).
+   * more than `maxBufferedBytes`). A whole number ≥ 1.
    * @default 1000
    */
   maxQueuedMessages?: number | undefined;
   /**
-   * The most bytes (UTF-8 for strings) `send()` queues.
+   * The most bytes (UTF-8 for strings) `send()` queues. A whole number ≥ 1.
    * @default 1048576
    */
   maxQueuedBytes?: number | undefined;
@@ -36,7 +36,7 @@ export interface SendQueueOptions {
    * The high-water mark of the live socket, in bytes of its `bufferedAmount` (handed to it and
    * not yet sent). At or past it `send()` queues instead of handing the message to the socket,
    * and the queue goes out as the socket catches up; so a server that stops reading holds at most
-   * this plus one message in the socket, and the queue's bounds behind it.
+   * this plus one message in the socket, and the queue's bounds behind it. A whole number ≥ 1.
    * @default 1048576
    */
   maxBufferedBytes?: number | undefined;
@@ -60,11 +60,22 @@ const QUEUE_OPTION_NAMES: readonly string[] = [
 
 /** `send()` would have queued more than `maxQueuedMessages` or `maxQueuedBytes`. */
 export class WsSendQueueError extends Error {
+  /** Always `'WsSendQueueError'`. */
   override readonly name = 'WsSendQueueError';
+  /** Always `'CONNBACK_WS_QUEUE_FULL'`. */
   readonly code = 'CONNBACK_WS_QUEUE_FULL';
   /** Messages and bytes already queued when the send was refused. */
-  readonly queued: { readonly messages: number; readonly bytes: number };
+  readonly queued: {
+    /** Messages waiting in the queue. */
+    readonly messages: number;
+    /** Bytes waiting in the queue (UTF-8 for strings). */
+    readonly bytes: number;
+  };
 
+  /**
+   * @param message says how much waits and which limit the message would pass.
+   * @param queued what waited in the queue when the send was refused.
+   */
   constructor(message: string, queued: { messages: number; bytes: number }) {
     super(message);
     this.queued = queued;
@@ -124,6 +135,7 @@ interface DrainWaiter {
  * `drained()` says when to send again.
  */
 export class WsConnback extends Connback<WebSocketLike> {
+  /** The connector beneath: its `options`, `lastClose`, and the URL pool's counters. */
   readonly connector: WsConnector;
   /** Shared and empty until the first message is queued (only ever read while empty). */
   #queue: QueuedMessage[] = NO_MESSAGES;
@@ -139,7 +151,13 @@ export class WsConnback extends Connback<WebSocketLike> {
   /** Removes the listeners of the Connback's events, while something is queued or waits. */
   #unlisten: (() => void) | undefined;
 
-  /** @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option. */
+  /**
+   * A Connback over `connector` with a send queue; `createWsConnback` builds one from options.
+   * In a browser, without an `environment` option, it uses {@link browserEnvironment}.
+   * @param connector the WebSocket connector.
+   * @param options connback's options and the queue's bounds.
+   * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad option.
+   */
   constructor(connector: WsConnector, options: ConnbackOptions & SendQueueOptions = {}) {
     const { maxQueuedMessages, maxQueuedBytes, maxBufferedBytes, ...connbackOptions } = options;
     const maxMessages = positiveInteger('maxQueuedMessages', maxQueuedMessages, 1000);
@@ -206,8 +224,13 @@ export class WsConnback extends Connback<WebSocketLike> {
     return this;
   }
 
-  /** Messages and bytes waiting in the queue. */
-  get queued(): { readonly messages: number; readonly bytes: number } {
+  /** Messages and bytes waiting in the queue now. */
+  get queued(): {
+    /** Messages waiting in the queue. */
+    readonly messages: number;
+    /** Bytes waiting in the queue (UTF-8 for strings). */
+    readonly bytes: number;
+  } {
     return { messages: this.#queue.length, bytes: this.#queuedBytes };
   }
 
@@ -221,6 +244,8 @@ export class WsConnback extends Connback<WebSocketLike> {
    * Sends now when the socket is open, nothing is queued and the socket holds less than
    * `maxBufferedBytes`; else queues. Messages handed to a socket that then drops may be lost (at
    * most once); queued ones are sent exactly once.
+   * @param data a string, an ArrayBuffer, a SharedArrayBuffer (copied), an ArrayBufferView or a
+   *   Blob.
    * @returns `'sent'` (handed to the socket) or `'queued'`: then, to keep memory bounded, a
    *   producer that can wait should `await drained()` before sending more.
    * @throws TypeError when `data` is not a string, an ArrayBuffer, a SharedArrayBuffer, an
@@ -263,6 +288,7 @@ export class WsConnback extends Connback<WebSocketLike> {
    * Resolves once nothing is held back: the queue is empty and the live socket, if there is one,
    * holds less than `maxBufferedBytes` (so `send()` would return `'sent'`, or queue without
    * waiting behind anything while the connection is down). At once when that is already so.
+   * @param token a `CancellationToken` or an `AbortSignal` that stops the wait.
    * @throws (rejects) ConnbackError `CONNBACK_CANCELLED` when `token` fires, `CONNBACK_ENDED` on
    *   `end()` (or when already ended with messages queued), and the failure reason of `onfail`.
    */
@@ -295,7 +321,11 @@ export class WsConnback extends Connback<WebSocketLike> {
     });
   }
 
-  /** Removes and returns the queued messages (for instance after `end()`, to keep them). */
+  /**
+   * Removes and returns the queued messages, oldest first (for instance after `end()`, to keep
+   * them elsewhere).
+   * @returns the messages as `send()` took them (a SharedArrayBuffer as its copy).
+   */
   takeQueued(): WsData[] {
     const messages = this.#queue.splice(0, this.#queue.length).map((entry) => entry.data);
     this.#queuedBytes = 0;
@@ -304,7 +334,12 @@ export class WsConnback extends Connback<WebSocketLike> {
     return messages;
   }
 
-  /** Ends the Connback (see `Connback#end`); queued messages stay queued. */
+  /**
+   * Ends the Connback (see `Connback#end`); queued messages stay queued, for a later
+   * `reconnect()` or for `takeQueued()`.
+   * @param force terminate the socket at once instead of a 1000 close.
+   * @returns this WsConnback.
+   */
   override end(force = false): this {
     return super.end(force);
   }
@@ -404,10 +439,21 @@ export class WsConnback extends Connback<WebSocketLike> {
  * A Connback over a WebSocket with a send queue, in one call, in the same forms as
  * `createTcpConnback`: `createWsConnback('wss://example.org/feed', { keepalive: 30 })`, or
  * `createWsConnback({ url: 'wss://example.org/feed', keepalive: 30 })`.
+ * @param url a `ws:`/`wss:` URL, a list of URLs of one scheme (an endpoint pool), or a function
+ *   giving the URL for each attempt.
+ * @param options the connector's options (but `url`), connback's, and the queue's bounds.
+ * @returns a WsConnback that starts connecting at once (unless `lazyConnect`).
  * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option, or saying what
- *   is wrong with the URL (which it shows without its credentials).
+ *   is wrong with the URL (which it never shows).
  */
 export function createWsConnback(url: WsUrl, options?: WsConnbackOptions): WsConnback;
+/**
+ * A Connback over a WebSocket with a send queue, from one options object with the URL in it:
+ * `createWsConnback({ url: 'wss://example.org/feed', keepalive: 30 })`.
+ * @param options the connector's options (with `url`), connback's, and the queue's bounds.
+ * @throws ConnbackError `CONNBACK_INVALID_OPTION` naming a bad or unknown option, a missing
+ *   `url`, or saying what is wrong with the URL (which it never shows).
+ */
 export function createWsConnback(options: WsConnbackOptions & { url: WsUrl }): WsConnback;
 export function createWsConnback(
   first: WsUrl | (WsConnbackOptions & { url: WsUrl }),

@@ -12,9 +12,11 @@ import {
 
 /**
  * Upper slack of every real-time bound: timers were seen 17 ms late under load on these 2 noisy
- * cores, and the test files run in parallel.
+ * cores, and the test files run in parallel; with five engineers' test runs on the same cores a
+ * 200 ms latency was seen arriving 265 ms late, so the bound is 250 ms (the lower bounds, which
+ * show that a toxic acts at all, are unchanged).
  */
-export const SLACK = 150;
+export const SLACK = 250;
 
 /** Lower slack: a timer never fires early, but `performance.now()` and timer rounding differ by ~1 ms. */
 export const EARLY = 3;

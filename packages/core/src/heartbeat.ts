@@ -54,6 +54,7 @@ export class Heartbeat<O, C> {
   #probing = false;
   /** When the timer was due, to tell how late it fired. */
   #dueAt = 0;
+  /** Started deferred, its timer not armed yet (see `arrive`). */
   #arriving = false;
   // The round trips, in whole ms (NONE_YET, or UNMEASURED when the owner sends no pings). The
   // smoothed one is kept times 8, as TCP stacks keep SRTT: an integer, so the field stays a

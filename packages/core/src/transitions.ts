@@ -288,8 +288,8 @@ export abstract class Transitions<T>
       connection.startKeepalive(period, this.timers, this.connector.ping !== undefined, deferred);
       watcherFor(this.timers).add(this, deferred, deferred && this.timers === TIMERS);
     }
-    // The settled attempt's release runs no user code (but a tracing subscriber's); after the heartbeat is armed, Node's count
-    // of live timers never touches zero here (each time it does costs a native call).
+    // The settled attempt's release runs no user code (but a tracing subscriber's); after the heartbeat (or the watcher holding
+    // the process for it) is armed, Node's count of live timers never touches zero here (each time it does costs a native call).
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
   }

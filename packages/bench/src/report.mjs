@@ -581,17 +581,30 @@ and 1.95 × (targets 4 × and 2 ×); 0.1.7 is at 7.8 × and 7.2 ×. Before these
 cost 11.6–16.0 µs and 5.7–6.4 KB on this machine (the core of commit 4c10985 run alternately with
 the new one). The reconnect cycle allocates less too: 2.82 KB, 3.40 KB before.
 
-With issues 14 to 16 merged (the table above) the time is 2.85 × raw, but the allocation is
-2.34 ×, over its 2 × target. A sampling heap profile with inlining off, against issue 12's core,
-puts about 300 bytes of the growth in the wake watcher (semantic 18): its one timer per process is
-armed while any Connback is connected and cleared when the last one leaves (semantic 13 wants no
-timer after \`end()\`), so a process that makes one short-lived Connback at a time arms and
-clears a timer each cycle (a Node \`Timeout\`, its async id, the watcher's clock readings); a
-fleet pays it once. Two smaller costs were removed (an environment listener made with no
-environment, about 100 bytes; the watcher's set giving back its table each time it emptied).
-Keeping the watcher joined for a Connback's whole episode (not per connection) saves about 300
-bytes on the reconnect cycle but not here, and changes which timer sees a pause first; it was
-tried and left out. The row stays open.
+With issues 14 to 16 merged the time was 2.85 × raw but the allocation 3.86 KB, 2.34 ×, over its
+2 × target. A sampling heap profile of the cycle (\`HeapProfiler.startSampling\` with the objects
+collected by minor and major GCs included, every 16 bytes) found three timers where raw has two
+(the connect timeout, the keepalive and the wake watcher's, each a Node \`Timeout\`, its async id
+and a timer list for its duration), and arrays giving back their storage. What changed:
+
+- **A keepalive longer than a second arms its timer at the wake watcher's next tick**, not at the
+  connect: a connection shorter than a tick makes no keepalive timer. The first ping still goes
+  exactly \`keepalive\` seconds after the connect (a tick that came late runs the overdue keepalive
+  at once, as its own timer would have), and the watcher's timer keeps the process alive until
+  then, as the keepalive timer did (tests in \`keepalive.test.ts\` and
+  \`process-exit.process.test.ts\`). The watcher's own timer stays per process (semantic 18 needs
+  a check a second).
+- **Arrays keep their storage**: the list of Connbacks to start was emptied with \`length = 0\` and
+  the outbox pool popped empty; either gives back the array's storage, and the next push
+  allocates it again (about 150 and 50 bytes a cycle).
+- **\`ready()\`'s promise is marked handled only if it is rejected**, not when it is made.
+- **The watcher holds its first listener outside its set**, which rebuilt its table every few
+  deletes.
+
+A/B with \`cycle.mjs connback 20000 create\` on this machine, medians of 7 to 9 runs: 3.99 KB
+before, 3.52 KB with the deferred keepalive, 3.42 KB with the arrays, 3.38 KB with the promise,
+3.25 KB with the watcher's first listener (raw 1.74–1.75 KB). The table above: 3.13 KB against
+raw's 1.75 KB, 1.737 ×, met; the reconnect cycle allocates 2.64 KB, 3.20 KB before.
 
 
 These rows, and idle, were measured on 2026-12-01 on the same VM as the first full run, which

@@ -13,7 +13,12 @@ import { StatusIterator } from './status.js';
  * Connbacks made since the last microtask, to start (eager start). One microtask starts them
  * all, in the order they were made: a Connback costs no closure for it.
  */
-const starting: Machine<unknown>[] = [];
+const starting: (Machine<unknown> | undefined)[] = [];
+/**
+ * How many of `starting` are to start. The array is never emptied by its length: an array
+ * emptied that way gives back its storage, and the next push (the next Connback) allocates it.
+ */
+let startingCount = 0;
 // A resolved promise's then queues the microtask: cheaper than Node's queueMicrotask, which
 // makes an async resource and a bound function per call.
 const settled = Promise.resolve();
@@ -21,9 +26,10 @@ const settled = Promise.resolve();
 function startMade(): void {
   try {
     // A Connback made by a listener of one started here joins this round, after the others.
-    for (let i = 0; i < starting.length; i++) starting[i]?.autoStart();
+    for (let i = 0; i < startingCount; i++) starting[i]?.autoStart();
   } finally {
-    starting.length = 0;
+    for (let i = 0; i < startingCount; i++) starting[i] = undefined;
+    startingCount = 0;
   }
 }
 
@@ -56,8 +62,10 @@ export class Connback<T> {
     const machine = new Machine<T>(this, connector, resolved);
     this.#machine = machine;
     // Deferred so that listeners added right after `new` see every event of the first attempt.
-    if (!resolved.lazyConnect && starting.push(machine as Machine<unknown>) === 1) {
-      void settled.then(startMade);
+    if (!resolved.lazyConnect) {
+      starting[startingCount] = machine as Machine<unknown>;
+      startingCount += 1;
+      if (startingCount === 1) void settled.then(startMade);
     }
   }
 

@@ -88,9 +88,9 @@ export class Connection<T> {
 
   /**
    * Starts the keepalive, a ping every `periodMs`; `measures` when the connector sends them (its
-   * answers are then round trips).
+   * answers are then round trips); `deferred` when its timer waits for {@link Connection.arrive}.
    */
-  startKeepalive(periodMs: number, timers: Timers, measures: boolean): void {
+  startKeepalive(periodMs: number, timers: Timers, measures: boolean, deferred: boolean): void {
     const host = Connection.#heartbeatHost as HeartbeatHost<Connection<unknown>, T>;
     this.#heartbeat = new Heartbeat(
       periodMs,
@@ -100,7 +100,17 @@ export class Connection<T> {
       timers,
       measures,
     );
-    this.#heartbeat.start();
+    this.#heartbeat.start(deferred);
+  }
+
+  /** The keepalive was started deferred and its timer is not armed yet. */
+  get arriving(): boolean {
+    return this.#heartbeat?.arriving ?? false;
+  }
+
+  /** Arms a deferred keepalive's timer (see `Heartbeat.arrive`); false when not arriving. */
+  arrive(): boolean {
+    return this.#heartbeat?.arrive() ?? false;
   }
 
   /**

@@ -54,6 +54,8 @@ export class Heartbeat<O, C> {
   #probing = false;
   /** When the timer was due, to tell how late it fired. */
   #dueAt = 0;
+  /** Started deferred, its timer not armed yet (see `arrive`). */
+  #arriving = false;
   // The round trips, in whole ms (NONE_YET, or UNMEASURED when the owner sends no pings). The
   // smoothed one is kept times 8, as TCP stacks keep SRTT: an integer, so the field stays a
   // small integer and an update allocates nothing.
@@ -81,14 +83,40 @@ export class Heartbeat<O, C> {
     this.#timers = timers;
   }
 
-  /** Starts watching a connection that just opened (opening counts as a heartbeat). */
-  start(): void {
+  /**
+   * Starts watching a connection that just opened (opening counts as a heartbeat). `deferred`:
+   * the timer is armed later, by {@link Heartbeat.arrive} (the wake watcher's next tick), so a
+   * connection that ends before then never makes one.
+   */
+  start(deferred = false): void {
     const now = this.#timers.now();
     this.#running = true;
     this.#lastBeat = now;
     this.#lastSend = now;
     this.#pingSentAt = undefined;
-    this.#arm(this.#period);
+    this.#arriving = deferred;
+    if (deferred) this.#dueAt = now + this.#period;
+    else this.#arm(this.#period);
+  }
+
+  /** Still waiting for {@link Heartbeat.arrive}. */
+  get arriving(): boolean {
+    return this.#arriving;
+  }
+
+  /**
+   * Arms the timer a deferred start left out, for when the first tick was due; a tick already
+   * overdue (the arrival came late) runs now, as its timer would have. False when not arriving.
+   */
+  arrive(): boolean {
+    if (!this.#arriving) return false;
+    this.#arriving = false;
+    // A probe armed the timer meanwhile, or stop() ended the heartbeat.
+    if (!this.#running || this.#pending) return true;
+    const wait = this.#dueAt - this.#timers.now();
+    if (wait > 0) this.#arm(wait);
+    else this.#wake();
+    return true;
   }
 
   /**
@@ -164,6 +192,7 @@ export class Heartbeat<O, C> {
   /** Stops for good; safe to call twice. */
   stop(): void {
     this.#running = false;
+    this.#arriving = false;
     this.#pending = false;
     if (this.#timer !== undefined) {
       this.#timers.clear(this.#timer);

@@ -17,6 +17,11 @@ export type Delivery = (a: never, b: never, c: never) => void;
  */
 export class Outbox {
   static readonly #pool: Outbox[] = [];
+  /**
+   * The last one given back, kept out of the pool: with one outbox in use at a time (the usual
+   * case) the pool stays empty, and an array popped empty and pushed again reallocates its storage.
+   */
+  static #spare: Outbox | undefined;
   /** Four slots per delivery: the function and its three arguments. */
   readonly #slots: unknown[] = [];
   #head = 0;
@@ -27,7 +32,10 @@ export class Outbox {
   paying = 0;
 
   static take(): Outbox {
-    return Outbox.#pool.pop() ?? new Outbox();
+    const spare = Outbox.#spare;
+    if (spare === undefined) return Outbox.#pool.pop() ?? new Outbox();
+    Outbox.#spare = undefined;
+    return spare;
   }
 
   /** True when nothing is pending and no flush or pay is running: it may go back to the pool. */
@@ -38,7 +46,8 @@ export class Outbox {
   give(): void {
     this.#head = 0;
     this.#tail = 0;
-    Outbox.#pool.push(this);
+    if (Outbox.#spare === undefined) Outbox.#spare = this;
+    else Outbox.#pool.push(this);
   }
 
   post<A, B, C>(deliver: (a: A, b: B, c: C) => void, a: A, b: B, c: C): void {

@@ -15,7 +15,7 @@ import { Counters } from './stats.js';
 import { TIMERS, type Timers, UNREFED_TIMERS } from './timers.js';
 import { trace } from './trace.js';
 import { endedError, rejected, rejectWaiters, resolveWaiters, Waiters } from './waiters.js';
-import { type WakeGap, type WakeListener, watcherFor } from './wake.js';
+import { WATCH_PERIOD, type WakeGap, type WakeListener, watcherFor } from './wake.js';
 
 /** The state between attempts. */
 export type Offline = Extract<InternalState<unknown>, { name: 'offline' }>;
@@ -283,11 +283,13 @@ export abstract class Transitions<T>
     // canPing is the connector's code: it may have ended the connection already.
     const period = this.#options.keepalive * 1000;
     if (period > 0 && connection.pingable(this.connector) && this.#state === connection) {
-      connection.startKeepalive(period, this.timers, this.connector.ping !== undefined);
-      watcherFor(this.timers).add(this);
+      // A period longer than the watcher's: the heartbeat's timer waits for its next tick.
+      const deferred = period > WATCH_PERIOD;
+      connection.startKeepalive(period, this.timers, this.connector.ping !== undefined, deferred);
+      watcherFor(this.timers).add(this, deferred, deferred && this.timers === TIMERS);
     }
-    // The settled attempt's release runs no user code (but a tracing subscriber's); after the heartbeat is armed, Node's count
-    // of live timers never touches zero here (each time it does costs a native call).
+    // The settled attempt's release runs no user code (but a tracing subscriber's); after the heartbeat (or the watcher holding
+    // the process for it) is armed, Node's count of live timers never touches zero here (each time it does costs a native call).
     this.#release(prev, ErrorCode.Cancelled, true);
     this.deliver();
   }
@@ -327,6 +329,12 @@ export abstract class Transitions<T>
     if (!this.still(offline)) return;
     if (!requested) this.carryOn(offline, error, error !== undefined);
     else if (this.enterOutage(offline)) this.begin(true);
+  }
+
+  /** The wake watcher's tick after this Connback connected: its keepalive timer is armed now. */
+  arrive(): boolean {
+    const s = this.#state;
+    return s.name === 'connected' && s.arrive() && this.timers === TIMERS;
   }
 
   #joinEnvironment(): void {
@@ -401,7 +409,7 @@ export abstract class Transitions<T>
         state.release(this.timers, reason);
         break;
       case 'connected':
-        watcherFor(this.timers).delete(this);
+        watcherFor(this.timers).delete(this, state.arriving && this.timers === TIMERS);
         state.release(this.connector, force);
         break;
       case 'offline':

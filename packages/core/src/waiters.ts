@@ -61,6 +61,8 @@ export class Waiters<T> {
   // The usual case, one waiter without a token: its two functions held directly, no record.
   #resolve: ((client: T) => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
+  /** The first waiter's promise, quieted only if it is rejected (most are resolved). */
+  #promise: Promise<T> | undefined;
   /** Every other waiter (with a token, or after the first), oldest first. */
   #more: Set<Waiter<T>> | undefined;
 
@@ -79,7 +81,8 @@ export class Waiters<T> {
     if (token === undefined && this.size === 0) {
       this.#resolve = resolve;
       this.#reject = reject;
-      return quiet(promise);
+      this.#promise = promise;
+      return promise;
     }
     const waiter: Waiter<T> = { resolve, reject, unsubscribe: undefined };
     this.#more ??= new Set();
@@ -101,6 +104,7 @@ export class Waiters<T> {
     const more = this.#takeMore();
     this.#resolve = undefined;
     this.#reject = undefined;
+    this.#promise = undefined;
     first?.(client);
     if (more === undefined) return;
     for (const waiter of more) {
@@ -115,8 +119,12 @@ export class Waiters<T> {
     const reason = typeof error === 'function' ? error() : error;
     const first = this.#reject;
     const more = this.#takeMore();
+    const promise = this.#promise;
     this.#resolve = undefined;
     this.#reject = undefined;
+    this.#promise = undefined;
+    // Quieted before it is rejected: a caller that dropped it sees no unhandled rejection.
+    if (promise !== undefined) quiet(promise);
     first?.(reason);
     if (more === undefined) return;
     for (const waiter of more) {

@@ -20,6 +20,35 @@ describe('semantic 7: keepalive', () => {
     h.cb.end();
   });
 
+  it('a keepalive longer than a second pings first at exactly K, wherever the connect falls between two ticks of the wake watcher', async () => {
+    // A first Connback makes the process-wide watcher tick at 1 s, 2 s, ...; the second connects
+    // 1 ms before a tick, and its keepalive timer is armed only at that tick.
+    const other = await connected({ ...exact, keepalive: 60 });
+    await advance(999);
+    const h = await connected({ ...exact, keepalive: 3 });
+    await advance(2999);
+    expect(h.connector.pings).toHaveLength(0);
+    await advance(1);
+    expect(h.connector.pings).toHaveLength(1);
+    h.cb.feedHeartbeat(h.cb.client);
+    await advance(2999);
+    expect(h.connector.pings).toHaveLength(1);
+    await advance(1);
+    expect(h.connector.pings).toHaveLength(2);
+    expect(h.errors).toEqual([]);
+    h.cb.end();
+    other.cb.end();
+  });
+
+  it('a connection ended before the wake watcher ticks never pings and leaves no timer', async () => {
+    const h = await connected({ ...exact, keepalive: 3 });
+    await advance(500);
+    h.cb.end();
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(5000);
+    expect(h.connector.pings).toHaveLength(0);
+  });
+
   it('a silent peer is force-closed within 2 × keepalive, with the keepalive code, then reconnected — never onend (row 7)', async () => {
     const h = await connected({ ...exact, keepalive: 1 });
     const client = h.cb.client;

@@ -3,10 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const child = fileURLToPath(new URL('./fixtures/refused-port-child.mjs', import.meta.url));
+const keepaliveChild = fileURLToPath(
+  new URL('./fixtures/in-memory-keepalive-child.mjs', import.meta.url),
+);
 
 /** Runs the child to its exit; kills it (and so fails the test) if it is still alive after 10 s. */
-async function runChild(args: string[]) {
-  const proc = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runChild(args: string[], script = child) {
+  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let endedAt: number | undefined;
@@ -47,4 +50,20 @@ it('unref: a Connback still reconnecting does not keep the process alive', async
   expect(signal).toBeNull();
   expect(code).toBe(0);
   expect(out.trim().split('\n')).toEqual(['error ECONNREFUSED']);
+});
+
+it('a connected Connback keeps the process alive until its first ping, even before its keepalive timer is armed (the wake watcher holds it)', async () => {
+  const { code, signal, out, err } = await runChild([], keepaliveChild);
+  expect(err).toBe('');
+  expect(signal).toBeNull();
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toEqual(['connected', 'ping', 'ended']);
+});
+
+it('unref: a connected Connback does not keep the process alive, not even before its keepalive timer is armed', async () => {
+  const { code, signal, out, err } = await runChild(['unref'], keepaliveChild);
+  expect(err).toBe('');
+  expect(signal).toBeNull();
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toEqual(['connected']);
 });

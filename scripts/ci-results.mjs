@@ -1,7 +1,8 @@
 // The test counts of one runtime's CI reports (.ci/run writes them to .ci/out/<runtime>/): the
 // Node tests, the browser test and the reliability suite (vitest JSON), the docs' code blocks,
-// smoke, package checks and mutants. A report that is missing, or a step that failed without a failing test, counts as one
-// failure. Used by ci-count.mjs (the CI's last lines) and reliability-report.mjs (R11).
+// smoke, package checks and mutants. A report that is missing, or a step that failed without a
+// failing test, counts as one failure. Used by ci-count.mjs (the CI's last lines) and
+// reliability-report.mjs (R11).
 import { existsSync, readFileSync } from 'node:fs';
 
 function read(file) {

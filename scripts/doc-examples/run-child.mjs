@@ -54,11 +54,7 @@ export function runChild(file, { cwd, timeoutMs }) {
       clearTimeout(timer);
       live.delete(child);
       // Even on exit 0, make sure nothing the example left in its group keeps running.
-      if (!timedOut) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {}
-      }
+      if (!timedOut) killGroup(child);
       let text = output.toString('utf8');
       if (spawnError !== undefined) text += `\n${spawnError.message}`;
       resolve({
